@@ -1,0 +1,1 @@
+"""Settings of third-party integrations, one module each, imported by config.settings."""

@@ -1,0 +1,48 @@
+"""Celery: embedded filesystem broker by default, Redis or RabbitMQ with REMPART_BROKER_URL."""
+
+from __future__ import annotations
+
+import environ
+
+from config.paths import rempart_home
+
+env = environ.Env()
+_home = rempart_home()
+
+CELERY_BROKER_URL = env.str("REMPART_BROKER_URL", default="filesystem://")
+if CELERY_BROKER_URL.startswith("filesystem://"):
+    # Embedded default: a broker that needs no server. Messages are files in the data directory,
+    # shared by the web process, the worker and the scheduler on this machine.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(_home / "broker" / "in"),
+        "data_folder_out": str(_home / "broker" / "in"),
+        "processed_folder": str(_home / "broker" / "processed"),
+        "control_folder": str(_home / "broker" / "control"),
+        "store_processed": False,
+    }
+else:
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 6 * 3600}
+
+CELERY_TASK_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_RESULT_BACKEND = None
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_SOFT_TIME_LIMIT = env.int("REMPART_TASK_SOFT_TIME_LIMIT", default=6 * 3600)
+CELERY_TASK_TIME_LIMIT = CELERY_TASK_SOFT_TIME_LIMIT + 300
+CELERY_TASK_DEFAULT_QUEUE = "default"
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_TIMEZONE = "Europe/Paris"
+CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+CELERY_BEAT_SCHEDULE = {
+    "accounts-purge-invitations": {
+        "task": "accounts.purge_invitations",
+        "schedule": 24 * 3600.0,
+    },
+    "audit-verify-chain-nightly": {
+        "task": "audit.verify_chain_scheduled",
+        "schedule": 24 * 3600.0,
+    },
+}

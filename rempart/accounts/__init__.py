@@ -1,0 +1,1 @@
+"""Accounts: users, invitations, API tokens, sign-in requirements (MFA, password change)."""

@@ -1,0 +1,1 @@
+"""REST API glue only: authentication, scope permission, error format, pagination, routers."""

@@ -1,0 +1,25 @@
+"""/api/v1/: one router for every module's viewsets, the OpenAPI schema and its docs."""
+
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.routers import DefaultRouter
+
+from rempart.accounts.api.views import UserViewSet
+from rempart.audit.api.views import AuditEntryViewSet
+from rempart.jobs.api.views import JobRunViewSet
+from rempart.tenancy.api.views import EstablishmentViewSet, GroupViewSet, MembershipViewSet
+
+router = DefaultRouter()
+router.register("establishments", EstablishmentViewSet, basename="establishment")
+router.register("groups", GroupViewSet, basename="group")
+router.register("users", UserViewSet, basename="user")
+router.register("memberships", MembershipViewSet, basename="membership")
+router.register("audit-entries", AuditEntryViewSet, basename="auditentry")
+router.register("jobs", JobRunViewSet, basename="job")
+
+app_name = "api"
+urlpatterns = [
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    path("", include(router.urls)),
+]

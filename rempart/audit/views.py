@@ -1,0 +1,136 @@
+"""HTML views of the audit log: filtered lists, CSV export (itself audited), verification job."""
+
+from __future__ import annotations
+
+import csv
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST, require_safe
+
+from rempart.audit.filters import AuditEntryFilterSet
+from rempart.audit.selectors import audit_entry_list
+from rempart.audit.services import audit_record
+from rempart.core.actions import Action
+from rempart.core.http import client_ip
+from rempart.core.pagination import paginate
+from rempart.core.views import establishment_view, operator_view
+from rempart.jobs.runner import job_enqueue
+from rempart.tenancy.models import Establishment
+
+CSV_COLUMNS = [
+    "seq",
+    "created_at",
+    "actor_label",
+    "establishment",
+    "verb",
+    "object_type",
+    "object_id",
+    "object_repr",
+    "changes",
+    "ip_address",
+    "hash",
+]
+
+
+def _filtered(request: HttpRequest, establishment: Establishment | None) -> Any:
+    entries = audit_entry_list(user=request.user, filters={"establishment": establishment})
+    return AuditEntryFilterSet(request.GET or None, queryset=entries)
+
+
+def _render_list(request: HttpRequest, establishment: Establishment | None) -> HttpResponse:
+    filterset = _filtered(request, establishment)
+    template = (
+        "audit/partials/_entries.html"
+        if getattr(request, "htmx", False)
+        else "audit/entry_list.html"
+    )
+    return render(
+        request,
+        template,
+        {
+            "filter": filterset,
+            "page": paginate(request, filterset.qs),
+            "establishment": establishment,
+        },
+    )
+
+
+@require_safe
+@establishment_view(Action.MANAGE)
+def establishment_log(request: HttpRequest, establishment: Establishment) -> HttpResponse:
+    return _render_list(request, establishment)
+
+
+@require_safe
+@operator_view(admin=True)
+def operator_log(request: HttpRequest) -> HttpResponse:
+    return _render_list(request, None)
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+def _export(request: HttpRequest, establishment: Establishment | None) -> StreamingHttpResponse:
+    filterset = _filtered(request, establishment)
+    audit_record(
+        actor=request.user,
+        verb="audit.log.exported",
+        establishment=establishment,
+        changes={"filters": request.GET.dict()},
+        ip_address=client_ip(request),
+    )
+    writer = csv.writer(_Echo())
+    rows = (
+        [
+            entry.seq,
+            entry.created_at.isoformat(),
+            entry.actor_label,
+            entry.establishment.slug if entry.establishment else "",
+            entry.verb,
+            entry.object_type,
+            entry.object_id,
+            entry.object_repr,
+            entry.changes,
+            entry.ip_address or "",
+            entry.hash,
+        ]
+        for entry in filterset.qs.iterator(chunk_size=2000)
+    )
+    lines = (writer.writerow(row) for row in _with_header(rows))
+    response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    response["Content-Disposition"] = f'attachment; filename="journal-audit-{stamp}.csv"'
+    return response
+
+
+def _with_header(rows: Any) -> Any:
+    yield CSV_COLUMNS
+    yield from rows
+
+
+@require_safe
+@establishment_view(Action.MANAGE)
+def establishment_export(
+    request: HttpRequest, establishment: Establishment
+) -> StreamingHttpResponse:
+    return _export(request, establishment)
+
+
+@require_safe
+@operator_view(admin=True)
+def operator_export(request: HttpRequest) -> StreamingHttpResponse:
+    return _export(request, None)
+
+
+@require_POST
+@operator_view(admin=True)
+def verify(request: HttpRequest) -> HttpResponse:
+    """Start a verification of the whole chain as a job and show its live progress."""
+    run = job_enqueue(kind="audit.verify", title=_("Audit log verification"), actor=request.user)
+    return redirect("jobs:detail", public_id=run.public_id)

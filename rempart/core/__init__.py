@@ -1,0 +1,1 @@
+"""Shared kernel: base models, tenant queryset, errors, crypto, HTMX helpers. No domain models."""

@@ -1,0 +1,73 @@
+"""Template helpers: Bootstrap classes on widgets, navigation URLs, badges."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+from django.forms import BoundField
+from django.urls import NoReverseMatch, reverse
+
+register = template.Library()
+
+CHECK_WIDGETS = {"CheckboxInput", "RadioSelect", "CheckboxSelectMultiple"}
+SELECT_WIDGETS = {"Select", "SelectMultiple", "NullBooleanSelect"}
+
+
+@register.filter
+def widget_kind(field: BoundField) -> str:
+    name = type(field.field.widget).__name__
+    if name in CHECK_WIDGETS:
+        return "check"
+    return "select" if name in SELECT_WIDGETS else "control"
+
+
+@register.filter
+def with_class(field: BoundField, extra: str = "") -> Any:
+    """Render the widget with the Bootstrap class for its kind (and `is-invalid` on errors)."""
+    kind = widget_kind(field)
+    css = {"check": "form-check-input", "select": "form-select", "control": "form-control"}[kind]
+    if field.errors:
+        css += " is-invalid"
+    attrs: dict[str, str | bool] = {"class": f"{css} {extra}".strip()}
+    if field.errors:
+        attrs["aria-invalid"] = "true"
+        attrs["aria-describedby"] = f"{field.auto_id}_errors"
+    elif field.help_text:
+        attrs["aria-describedby"] = f"{field.auto_id}_help"
+    if type(field.field.widget).__name__ == "CheckboxSelectMultiple":
+        return field
+    return field.as_widget(attrs=attrs)
+
+
+@register.simple_tag(takes_context=True)
+def nav_url(context: Any, item: Any) -> str:
+    """URL of a navigation entry (establishment entries take the current establishment)."""
+    try:
+        if item.scope == "establishment":
+            establishment = context.get("current_establishment")
+            if establishment is None:
+                return ""
+            return reverse(item.url_name, kwargs={"establishment": establishment.slug})
+        return reverse(item.url_name)
+    except NoReverseMatch:
+        return ""
+
+
+STATUS_BADGES = {
+    "queued": "secondary",
+    "running": "primary",
+    "succeeded": "success",
+    "failed": "danger",
+    "cancelled": "warning",
+}
+
+
+@register.filter
+def status_badge(status: str) -> str:
+    return STATUS_BADGES.get(status, "secondary")
+
+
+@register.filter
+def model_name(obj: Any) -> str:
+    return str(obj._meta.model_name)

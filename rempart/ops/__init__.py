@@ -1,0 +1,1 @@
+"""Operating the platform: first set-up, demo region, run, backup and restore, deploy checks."""

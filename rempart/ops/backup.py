@@ -1,0 +1,199 @@
+"""Consistent backups and restores of the database and files.
+
+SQLite: the online backup API (a consistent copy while the platform runs). PostgreSQL:
+`pg_dump --format=custom` and `pg_restore`. Files: the media directory. Keys: the data
+directory's generated keys, so that encrypted secrets stay readable after a restore.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sqlite3
+import subprocess
+import tarfile
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.db import connection
+from django.db.migrations.recorder import MigrationRecorder
+from django.utils import timezone
+
+from config.paths import ENCRYPTION_KEY_FILENAME, SECRET_KEY_FILENAME
+from rempart.ops.archive import (
+    FORMAT_VERSION,
+    KEYS_DIR,
+    MANIFEST,
+    ArchiveError,
+    extract_verified,
+    sha256_file,
+)
+
+DB_SQLITE = "database.sqlite3"
+DB_POSTGRES = "database.pgdump"
+
+
+def _database() -> dict[str, Any]:
+    db: dict[str, Any] = settings.DATABASES["default"]
+    return db
+
+
+def _is_sqlite() -> bool:
+    return str(_database()["ENGINE"]).endswith("sqlite3")
+
+
+def _pg_args() -> list[str]:
+    db = _database()
+    args = ["--dbname", str(db["NAME"])]
+    for flag, key in (("--host", "HOST"), ("--port", "PORT"), ("--username", "USER")):
+        if db.get(key):
+            args += [flag, str(db[key])]
+    return args
+
+
+def _pg_env() -> dict[str, str]:
+    env = dict(os.environ)
+    if _database().get("PASSWORD"):
+        env["PGPASSWORD"] = str(_database()["PASSWORD"])
+    return env
+
+
+def _dump_database(workdir: Path) -> str:
+    if _is_sqlite():
+        target = workdir / DB_SQLITE
+        connection.ensure_connection()
+        source = sqlite3.connect(str(_database()["NAME"]))
+        with sqlite3.connect(str(target)) as copy:
+            source.backup(copy)
+        source.close()
+        return DB_SQLITE
+    subprocess.run(
+        [
+            "pg_dump",
+            "--format=custom",
+            "--no-owner",
+            "--no-acl",
+            "--file",
+            str(workdir / DB_POSTGRES),
+            *_pg_args(),
+        ],
+        check=True,
+        env=_pg_env(),
+    )
+    return DB_POSTGRES
+
+
+def _copy_media(workdir: Path) -> None:
+    media = Path(settings.MEDIA_ROOT)
+    if media.is_dir():
+        shutil.copytree(media, workdir / "media", dirs_exist_ok=True)
+
+
+def _copy_keys(workdir: Path, include_keys: bool) -> list[str]:
+    copied = []
+    for name in (SECRET_KEY_FILENAME, ENCRYPTION_KEY_FILENAME):
+        source = settings.HOME / name
+        if include_keys and source.is_file():
+            (workdir / KEYS_DIR).mkdir(exist_ok=True)
+            shutil.copy2(source, workdir / KEYS_DIR / name)
+            copied.append(name)
+    return copied
+
+
+def backup_create(
+    *, output: Path | None = None, include_keys: bool = True
+) -> tuple[Path, dict[str, Any]]:
+    """Write a verified tar.gz archive; returns its path and manifest."""
+    stamp = timezone.now().strftime("%Y%m%d-%H%M%S")
+    output = output or settings.HOME / "backups" / f"rempart-{stamp}.tar.gz"
+    output.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="rempart-backup-") as tmp:
+        workdir = Path(tmp)
+        database_file = _dump_database(workdir)
+        _copy_media(workdir)
+        keys = _copy_keys(workdir, include_keys)
+        files = {
+            str(path.relative_to(workdir)): sha256_file(path)
+            for path in sorted(workdir.rglob("*"))
+            if path.is_file()
+        }
+        manifest = {
+            "format": FORMAT_VERSION,
+            "created_at": timezone.now().isoformat(),
+            "engine": "sqlite" if _is_sqlite() else "postgresql",
+            "database": database_file,
+            "migrations": _migration_state(),
+            "keys": keys,
+            "files": files,
+        }
+        (workdir / MANIFEST).write_text(json.dumps(manifest, indent=2))
+        with tarfile.open(output, "w:gz") as tar:
+            for entry in sorted(workdir.iterdir()):
+                tar.add(entry, arcname=entry.name)
+    output.chmod(0o600)
+    return output, manifest
+
+
+def _migration_state() -> dict[str, str]:
+    state: dict[str, str] = {}
+    for app, name in MigrationRecorder.Migration.objects.values_list("app", "name"):
+        state[app] = max(state.get(app, ""), name)
+    return state
+
+
+def _database_is_empty() -> bool:
+    tables = connection.introspection.table_names()
+    if "django_migrations" not in tables:
+        return True
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT COUNT(*) FROM django_migrations")
+        row = cursor.fetchone()
+    return bool(row and row[0] == 0)
+
+
+def backup_restore(*, archive: Path, force: bool = False) -> dict[str, Any]:
+    """Restore an archive into this platform's database and media directory."""
+    if not force and not _database_is_empty():
+        raise ArchiveError("the target database is not empty; use --force to overwrite it")
+    with tempfile.TemporaryDirectory(prefix="rempart-restore-") as tmp:
+        workdir = Path(tmp)
+        manifest = extract_verified(archive, workdir)
+        engine = "sqlite" if _is_sqlite() else "postgresql"
+        if manifest["engine"] != engine:
+            raise ArchiveError(
+                f"this backup holds a {manifest['engine']} database; this platform uses {engine}"
+            )
+        _restore_database(workdir / manifest["database"])
+        if (workdir / "media").is_dir():
+            shutil.copytree(workdir / "media", settings.MEDIA_ROOT, dirs_exist_ok=True)
+    return manifest
+
+
+def _restore_database(dump: Path) -> None:
+    if _is_sqlite():
+        connection.close()
+        target = Path(str(_database()["NAME"]))
+        for suffix in ("-wal", "-shm"):
+            Path(f"{target}{suffix}").unlink(missing_ok=True)
+        with sqlite3.connect(str(dump)) as source, sqlite3.connect(str(target)) as copy:
+            source.backup(copy)
+        return
+    connection.close()
+    subprocess.run(
+        [
+            "pg_restore",
+            "--clean",
+            "--if-exists",
+            "--no-owner",
+            "--no-acl",
+            "--exit-on-error",
+            "--single-transaction",
+            *_pg_args(),
+            str(dump),
+        ],
+        check=True,
+        env=_pg_env(),
+    )

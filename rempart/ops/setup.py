@@ -1,0 +1,33 @@
+"""First start of a platform: the operator row and the first administrator."""
+
+from __future__ import annotations
+
+import os
+
+from django.db import transaction
+
+from rempart.accounts.services import IssuedSecret, first_admin_ensure
+from rempart.tenancy.models import Operator
+
+DEFAULT_OPERATOR = "Opérateur régional de santé numérique"
+
+
+@transaction.atomic
+def operator_ensure() -> Operator:
+    """The cooperative's row; its name comes from REMPART_OPERATOR_NAME the first time."""
+    operator = Operator.objects.order_by("pk").first()
+    if operator is None:
+        name = os.environ.get("REMPART_OPERATOR_NAME", DEFAULT_OPERATOR)
+        operator = Operator.objects.create(
+            name=name,
+            short_name=os.environ.get("REMPART_OPERATOR_SHORT_NAME", name[:50]),
+            region=os.environ.get("REMPART_OPERATOR_REGION", ""),
+        )
+    return operator
+
+
+def platform_setup() -> tuple[Operator, IssuedSecret | None]:
+    """Idempotent: returns the operator and, the first time only, the admin's one-time password."""
+    operator = operator_ensure()
+    email = os.environ.get("REMPART_ADMIN_EMAIL", "admin@rempart.test").lower()
+    return operator, first_admin_ensure(email=email, operator=operator)

@@ -1,0 +1,1 @@
+"""Tenancy: operator, groups, establishments, memberships and the access module."""

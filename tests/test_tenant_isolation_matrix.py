@@ -1,0 +1,184 @@
+"""Cross-establishment access: every registered URL and API route, discovered automatically.
+
+For each route, a referent of establishment B (charlie) and a viewer of establishment A
+(bob, for writes) try to read and write establishment A's objects, found by substituting
+A's identifiers into the route's parameters. Denials must be 404/403/405 (or a redirect to
+sign-in for the admin) and must change nothing in the database. Routes without parameters
+must not show A's data to charlie. A positive control proves each parameterised route
+really reaches A's objects for A's referent or the operator administrator.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from conftest import give_totp
+from tests.tenant_world import (
+    PUBLIC_ROUTES,
+    Route,
+    World,
+    discover_routes,
+    establishment_fingerprint,
+    rows_written,
+    tenant_factories,
+    tenant_models,
+)
+
+ROUTES = discover_routes()
+DENIED = {403, 404, 405}
+WRITE_METHODS = ("post", "put", "patch", "delete")
+# A body that most forms and serializers of the project accept, so that a view which
+# validates before checking access would be caught writing.
+PAYLOAD = {
+    "name": "Intrus",
+    "full_name": "Intrus",
+    "email": "intrus@example.org",
+    "role": "referent",
+    "language": "en",
+    "finess_et": "750712184",
+    "finess_ej": "750712184",
+    "category": "ch",
+    "city": "Ailleurs",
+    "establishment": "ch-alpha",
+    "user": "alice@ch-alpha.example.org",
+    "scopes": ["tenancy:write"],
+    "expires_on": "2099-01-01",
+    "code": "x",
+    "kind": "ght",
+}
+MAX_COMBINATIONS = 12
+
+
+def test_every_tenant_model_has_a_factory() -> None:
+    """New tenant-owned models must register a factory so the matrix covers them."""
+    missing = [m._meta.label for m in tenant_models() if m not in tenant_factories()]
+    assert missing == [], (
+        f"add these models to TENANT_FACTORIES in their tests/factories.py: {missing}"
+    )
+
+
+@pytest.fixture
+def world(personas: dict[str, Any], establishment_a: Any, establishment_b: Any, ght: Any) -> World:
+    from rempart.accounts.services import api_token_create
+    from rempart.tenancy.services import membership_set
+
+    a_objects: list[Any] = [establishment_a, ght]
+    for factory in tenant_factories().values():
+        a_objects.append(factory(establishment=establishment_a))
+        factory(establishment=establishment_b)
+    a_objects += list(establishment_a.tenancy_membership_set.all())
+    membership_set(
+        user=personas["bob"], establishment=establishment_a, role="viewer", actor=personas["alice"]
+    )  # an audit entry of A
+    a_objects.append(
+        api_token_create(user=personas["alice"], name="alice", scopes=["tenancy:read"]).obj
+    )
+    give_totp(personas["alice"])
+    markers = [establishment_a.name, establishment_a.finess_et, personas["alice"].email]
+    return World(
+        a=establishment_a,
+        b=establishment_b,
+        personas=personas,
+        a_objects=a_objects,
+        a_markers=markers,
+    )
+
+
+def _combinations(route: Route, world: World) -> list[dict[str, Any]]:
+    if not route.params:
+        return [{}]
+    choices = [world.candidates(param) for param in route.params]
+    return [
+        dict(zip(route.params, values, strict=True))
+        for values in itertools.islice(itertools.product(*choices), MAX_COMBINATIONS)
+    ]
+
+
+def _request(client: Client, method: str, url: str) -> Any:
+    if url.startswith("/api/"):
+        return getattr(client, method)(
+            url, data=json.dumps(PAYLOAD), content_type="application/json"
+        )
+    if method in ("get", "post"):
+        return getattr(client, method)(url, data=PAYLOAD if method == "post" else None)
+    return getattr(client, method)(url)
+
+
+SIGN_IN_PAGES = ("/admin/login/", "/accounts/login/", "/accounts/reauthenticate/")
+
+
+def _is_denied(route: Route, response: Any) -> bool:
+    """403/404/405, or a redirect to a sign-in page (the admin, allauth's reauthentication)."""
+    if response.status_code in DENIED:
+        return True
+    return response.status_code == 302 and response["Location"].startswith(SIGN_IN_PAGES)
+
+
+def _body(response: Any) -> str:
+    if getattr(response, "streaming", False):
+        return b"".join(response.streaming_content).decode(errors="replace")
+    return response.content.decode(errors="replace")
+
+
+@pytest.mark.parametrize("route", ROUTES, ids=[r.pattern or "/" for r in ROUTES])
+def test_other_establishment_is_denied(route: Route, world: World, client: Client) -> None:
+    if route.pattern in PUBLIC_ROUTES:
+        pytest.skip(PUBLIC_ROUTES[route.pattern])
+    combos = _combinations(route, world)
+    client.force_login(world.personas["charlie"])
+    for values in combos:
+        url = route.build(values)
+        response = client.get(url)
+        assert response.status_code < 500, f"GET {url} crashed"
+        if route.params:
+            assert _is_denied(route, response), f"charlie read {url}: {response.status_code}"
+        else:
+            body = _body(response)
+            leaked = [marker for marker in world.a_markers if marker in body]
+            assert not leaked, f"GET {url} shows establishment A's data to B: {leaked}"
+    _assert_writes_denied(route, combos, world, client, persona="charlie")
+    if route.params:
+        _assert_writes_denied(route, combos, world, client, persona="bob")
+        _assert_positive_control(route, combos, world)
+
+
+def _assert_writes_denied(
+    route: Route, combos: list[dict[str, Any]], world: World, client: Client, *, persona: str
+) -> None:
+    client.force_login(world.personas[persona])
+    methods = WRITE_METHODS if route.pattern.startswith("api/") else ("post",)
+    # A denied request on A's objects changes nothing at all; a request without A's
+    # identifiers may change the user's own data (e.g. their language) but not A's.
+    fingerprint = rows_written if route.params else (lambda: establishment_fingerprint(world))
+    for values, method in itertools.product(combos, methods):
+        url = route.build(values)
+        before = fingerprint()
+        response = _request(client, method, url)
+        assert response.status_code < 500, f"{method.upper()} {url} crashed"
+        if route.params:
+            assert _is_denied(route, response) or response.status_code == 400, (
+                f"{persona} {method.upper()} {url}: {response.status_code}"
+            )
+        assert fingerprint() == before, f"{persona} {method.upper()} {url} changed A's data"
+
+
+def _assert_positive_control(route: Route, combos: list[dict[str, Any]], world: World) -> None:
+    """A's referent or the operator administrator must reach the route with A's identifiers."""
+    if route.pattern.startswith("admin/") or not combos:
+        return
+    statuses = []
+    for persona in ("alice", "operator_admin"):
+        client = Client()
+        client.force_login(world.personas[persona])
+        statuses += [client.get(route.build(values)).status_code for values in combos]
+    if set(statuses) == {405}:
+        return  # a write-only route: nothing to read
+    assert any(status < 400 for status in statuses), (
+        f"{route.pattern}: no persona reaches A's objects ({sorted(set(statuses))}); "
+        "the test's parameter substitution does not match this route"
+    )
