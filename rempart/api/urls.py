@@ -9,6 +9,16 @@ from rempart.audit.api.views import AuditEntryViewSet
 from rempart.jobs.api.views import JobRunViewSet
 from rempart.tenancy.api.views import EstablishmentViewSet, GroupViewSet, MembershipViewSet
 
+class SchemaView(SpectacularAPIView):
+    """The OpenAPI schema, readable with any valid token."""
+
+    scope_module = "*"
+
+
+class DocsView(SpectacularSwaggerView):
+    scope_module = "*"
+
+
 router = DefaultRouter()
 router.register("establishments", EstablishmentViewSet, basename="establishment")
 router.register("groups", GroupViewSet, basename="group")
@@ -19,7 +29,7 @@ router.register("jobs", JobRunViewSet, basename="job")
 
 app_name = "api"
 urlpatterns = [
-    path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    path("schema/", SchemaView.as_view(), name="schema"),
+    path("docs/", DocsView.as_view(url_name="api:schema"), name="docs"),
     path("", include(router.urls)),
 ]

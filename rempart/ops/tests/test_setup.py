@@ -1,0 +1,62 @@
+"""First start: settings refuse to run without keys, the demo region, deploy checks."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.core.management import call_command
+
+from rempart.accounts.models import User
+from rempart.ops.demo import ESTABLISHMENTS, demo_load, demo_needed
+from rempart.ops.setup import platform_setup
+from rempart.tenancy.finess import validate_finess
+from rempart.tenancy.models import Establishment, Membership, OperatorAssignment
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+def test_settings_refuse_to_start_without_a_secret_key(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("REMPART_", "DJANGO_"))}
+    env.update({"REMPART_HOME": str(tmp_path), "DJANGO_SETTINGS_MODULE": "config.settings"})
+    result = subprocess.run([sys.executable, "-c", "import django; django.setup()"], cwd=ROOT,
+                            env=env, capture_output=True, text=True, check=False)
+    assert result.returncode != 0
+    assert "REMPART_SECRET_KEY is not set" in result.stderr
+
+
+@pytest.mark.django_db
+def test_demo_region() -> None:
+    for spec in ESTABLISHMENTS:
+        validate_finess(spec["finess_et"])
+        validate_finess(spec["finess_ej"])
+    operator, issued = platform_setup()
+    assert issued is not None and issued.obj.must_change_password
+    assert demo_needed()
+    accounts = demo_load(operator=operator)
+    assert not demo_needed()
+    assert Establishment.objects.count() == 7
+    assert Establishment.objects.filter(group__code="ght-seine-ouest").count() == 3
+    assert Establishment.objects.filter(category="ehpad").count() == 2
+    assert Establishment.objects.filter(is_operator_own=True).count() == 2
+    roles = set(Membership.objects.values_list("role", flat=True))
+    assert roles == {"referent", "dpo", "contributor", "viewer"}
+    assert OperatorAssignment.objects.filter(role="analyst", all_establishments=False).exists()
+    user = User.objects.get(email=accounts.emails[1])
+    assert user.check_password(accounts.password)
+    # idempotent set-up: no second administrator
+    assert platform_setup()[1] is None
+
+
+@pytest.mark.django_db
+def test_check_deploy_lists_what_is_unsafe(capsys: Any) -> None:
+    from django.core.checks import run_checks
+
+    messages = {m.id for m in run_checks(include_deployment_checks=True)}
+    assert {"rempart.W003", "rempart.W004", "rempart.W005"} <= messages
+    call_command("check", "--deploy", "--fail-level", "CRITICAL")
+    assert "rempart.W005" in capsys.readouterr().err
