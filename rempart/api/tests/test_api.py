@@ -55,8 +55,11 @@ def test_other_establishment_answers_404(personas: dict[str, Any], establishment
 
 def test_read_scope_cannot_write(personas: dict[str, Any], establishment_a: Any) -> None:
     client, _ = _client(personas["alice"], ["tenancy:read"])
-    response = client.patch(f"/api/v1/establishments/{establishment_a.public_id}/",
-                            {"city": "Versailles"}, format="json")
+    response = client.patch(
+        f"/api/v1/establishments/{establishment_a.public_id}/",
+        {"city": "Versailles"},
+        format="json",
+    )
     assert response.status_code == 403
     assert response.json()["error"]["code"] == "permission_denied"
     establishment_a.refresh_from_db()
@@ -71,8 +74,11 @@ def test_scope_of_another_module_is_refused(personas: dict[str, Any]) -> None:
 
 def test_write_scope_updates(personas: dict[str, Any], establishment_a: Any) -> None:
     client, _ = _client(personas["alice"], ["tenancy:write"])
-    response = client.patch(f"/api/v1/establishments/{establishment_a.public_id}/",
-                            {"city": "Versailles"}, format="json")
+    response = client.patch(
+        f"/api/v1/establishments/{establishment_a.public_id}/",
+        {"city": "Versailles"},
+        format="json",
+    )
     assert response.status_code == 200, response.json()
     assert response.json()["city"] == "Versailles"
 
@@ -82,9 +88,10 @@ def test_revoked_and_expired_tokens(personas: dict[str, Any]) -> None:
     api_token_revoke(token=token, actor=personas["alice"])
     response = client.get("/api/v1/establishments/")
     assert response.status_code == 401
-    assert "revoked" in response.json()["error"]["message"]
-    expiring, token = _client(personas["alice"], ["tenancy:read"],
-                              expires_at=timezone.now() + dt.timedelta(minutes=1))
+    assert "révoqué" in response.json()["error"]["message"]
+    expiring, token = _client(
+        personas["alice"], ["tenancy:read"], expires_at=timezone.now() + dt.timedelta(minutes=1)
+    )
     ApiToken.objects.filter(pk=token.pk).update(expires_at=timezone.now() - dt.timedelta(seconds=1))
     assert expiring.get("/api/v1/establishments/").status_code == 401
 
@@ -92,24 +99,31 @@ def test_revoked_and_expired_tokens(personas: dict[str, Any]) -> None:
 def test_malformed_payloads_get_one_error_format(personas: dict[str, Any]) -> None:
     client, _ = _client(personas["operator_admin"], ["tenancy:write"])
     count = Establishment.objects.count()
-    response = client.post("/api/v1/establishments/",
-                           {"name": "X", "finess_et": "123", "category": "castle"}, format="json")
+    response = client.post(
+        "/api/v1/establishments/",
+        {"name": "X", "finess_et": "123", "category": "castle"},
+        format="json",
+    )
     assert response.status_code == 400
     error = response.json()["error"]
     assert error["code"] == "invalid"
     assert set(error["fields"]) >= {"finess_et", "finess_ej", "category"}
-    assert "9 characters" in error["fields"]["finess_et"][0]
+    assert "9 caractères" in error["fields"]["finess_et"][0]
     bad_json = client.post("/api/v1/establishments/", "{not json", content_type="application/json")
     assert bad_json.status_code == 400
     assert bad_json.json()["error"]["code"] == "parse_error"
     assert Establishment.objects.count() == count
 
 
-def test_create_establishment_and_duplicate(personas: dict[str, Any],
-                                            establishment_a: Any) -> None:
+def test_create_establishment_and_duplicate(personas: dict[str, Any], establishment_a: Any) -> None:
     client, _ = _client(personas["operator_admin"], ["tenancy:write"])
-    payload = {"name": "CH Delta", "finess_et": "750803447", "finess_ej": "750712184",
-               "category": "ch", "group": "ght-test"}
+    payload = {
+        "name": "CH Delta",
+        "finess_et": "750803447",
+        "finess_ej": "750712184",
+        "category": "ch",
+        "group": "ght-test",
+    }
     created = client.post("/api/v1/establishments/", payload, format="json")
     assert created.status_code == 201, created.json()
     assert created.json()["group"] == "ght-test"
@@ -117,8 +131,9 @@ def test_create_establishment_and_duplicate(personas: dict[str, Any],
     assert duplicate.status_code == 400
     assert "finess_et" in duplicate.json()["error"]["fields"]
     referent, _ = _client(personas["alice"], ["tenancy:write"])
-    refused = referent.post("/api/v1/establishments/", {**payload, "finess_et": "330781196"},
-                            format="json")
+    refused = referent.post(
+        "/api/v1/establishments/", {**payload, "finess_et": "330781196"}, format="json"
+    )
     assert refused.status_code == 403
 
 
@@ -127,8 +142,9 @@ def test_memberships_api(personas: dict[str, Any], establishment_a: Any) -> None
     listed = client.get("/api/v1/memberships/").json()["results"]
     assert {row["user"] for row in listed} == {personas["alice"].email, personas["bob"].email}
     bob = Membership.objects.get(user=personas["bob"])
-    response = client.patch(f"/api/v1/memberships/{bob.public_id}/", {"role": "contributor"},
-                            format="json")
+    response = client.patch(
+        f"/api/v1/memberships/{bob.public_id}/", {"role": "contributor"}, format="json"
+    )
     assert response.status_code == 200
     assert response.json()["role"] == "contributor"
     viewer, _ = _client(personas["bob"], ["tenancy:write"])

@@ -51,15 +51,17 @@ def test_deny_by_default(personas: dict[str, Any]) -> None:
     assert not access.establishments_for(alice).exists()
 
 
-def test_inactive_establishment_hides_it_from_members(personas: dict[str, Any],
-                                                      establishment_a: Establishment) -> None:
+def test_inactive_establishment_hides_it_from_members(
+    personas: dict[str, Any], establishment_a: Establishment
+) -> None:
     Establishment.objects.filter(pk=establishment_a.pk).update(is_active=False)
     assert _slugs(personas["alice"]) == set()
     assert "ch-alpha" in _slugs(personas["operator_admin"])
 
 
-def test_visible_to_filters_tenant_rows(personas: dict[str, Any], establishment_a: Any,
-                                        establishment_b: Any) -> None:
+def test_visible_to_filters_tenant_rows(
+    personas: dict[str, Any], establishment_a: Any, establishment_b: Any
+) -> None:
     site_a = SiteFactory(establishment=establishment_a)
     site_b = SiteFactory(establishment=establishment_b)
     assert list(Site.objects.visible_to(personas["alice"])) == [site_a]
@@ -68,8 +70,9 @@ def test_visible_to_filters_tenant_rows(personas: dict[str, Any], establishment_
     assert not Site.objects.visible_to(personas["bob"], action=Action.CHANGE).exists()
 
 
-def test_visible_to_is_one_query(personas: dict[str, Any], establishment_a: Any,
-                                 django_assert_num_queries: Any) -> None:
+def test_visible_to_is_one_query(
+    personas: dict[str, Any], establishment_a: Any, django_assert_num_queries: Any
+) -> None:
     SiteFactory.create_batch(5, establishment=establishment_a)
     alice = personas["alice"]
     access.operator_assignment(alice)  # cached on the user object

@@ -25,8 +25,9 @@ def test_dashboard_hides_other_establishments(personas: dict[str, Any]) -> None:
     assert _client(personas["analyst"]).get("/e/ehpad-bravo/").status_code == 404
 
 
-def test_invalid_finess_is_shown_in_french_and_nothing_changes(personas: dict[str, Any],
-                                                               establishment_a: Any) -> None:
+def test_invalid_finess_is_shown_in_french_and_nothing_changes(
+    personas: dict[str, Any], establishment_a: Any
+) -> None:
     client = _client(personas["alice"])
     form = client.get("/e/ch-alpha/settings/").context["form"]
     data = {name: value for name, value in form.initial.items() if value is not None}
@@ -38,11 +39,17 @@ def test_invalid_finess_is_shown_in_french_and_nothing_changes(personas: dict[st
     assert establishment_a.city == ""
 
 
-def test_admin_creates_an_establishment_and_duplicate_is_refused(personas: dict[str, Any],
-                                                                 establishment_a: Any) -> None:
+def test_admin_creates_an_establishment_and_duplicate_is_refused(
+    personas: dict[str, Any], establishment_a: Any
+) -> None:
     client = _client(personas["operator_admin"])
-    data = {"name": "CH Nouveau", "finess_et": "750803447", "finess_ej": "750712184",
-            "category": "ch", "is_active": "on"}
+    data = {
+        "name": "CH Nouveau",
+        "finess_et": "750803447",
+        "finess_ej": "750712184",
+        "category": "ch",
+        "is_active": "on",
+    }
     created = client.post("/operator/establishments/new/", data)
     assert created.status_code == 302
     assert Establishment.objects.filter(finess_et="750803447").exists()
@@ -55,11 +62,19 @@ def test_admin_creates_an_establishment_and_duplicate_is_refused(personas: dict[
 
 def test_sites_and_contacts(personas: dict[str, Any], establishment_a: Any) -> None:
     client = _client(personas["alice"])
-    assert client.post("/e/ch-alpha/sites/new/", {"name": "Site Nord", "city": "Lille"}).status_code == 302
+    assert (
+        client.post("/e/ch-alpha/sites/new/", {"name": "Site Nord", "city": "Lille"}).status_code
+        == 302
+    )
     site = Site.objects.get(name="Site Nord")
     assert site.establishment == establishment_a
-    assert client.post("/e/ch-alpha/contacts/new/", {
-        "role": "dpo", "full_name": "Inès", "email": "dpo@example.org"}).status_code == 302
+    assert (
+        client.post(
+            "/e/ch-alpha/contacts/new/",
+            {"role": "dpo", "full_name": "Inès", "email": "dpo@example.org"},
+        ).status_code
+        == 302
+    )
     contact = Contact.objects.get(full_name="Inès")
     dashboard = client.get("/e/ch-alpha/").content.decode()
     assert "Site Nord" in dashboard and "Inès" in dashboard
@@ -85,8 +100,9 @@ def test_member_list_and_role_change(personas: dict[str, Any], establishment_a: 
     assert bob.role == "contributor"
 
 
-def test_regional_dashboard_counts(personas: dict[str, Any], establishment_a: Any,
-                                   establishment_b: Any) -> None:
+def test_regional_dashboard_counts(
+    personas: dict[str, Any], establishment_a: Any, establishment_b: Any
+) -> None:
     admin_page = _client(personas["operator_admin"]).get("/operator/")
     assert admin_page.context["totals"]["establishments"] == 2
     assert admin_page.context["totals"]["members"] == 3
