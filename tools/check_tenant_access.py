@@ -11,9 +11,27 @@ import ast
 import sys
 from pathlib import Path
 
-FORBIDDEN_METHODS = {"get", "filter", "all", "exclude", "first", "last", "get_or_create",
-                     "update_or_create", "create", "update", "delete", "iterator", "values",
-                     "values_list", "in_bulk", "count", "exists", "aggregate", "annotate"}
+FORBIDDEN_METHODS = {
+    "get",
+    "filter",
+    "all",
+    "exclude",
+    "first",
+    "last",
+    "get_or_create",
+    "update_or_create",
+    "create",
+    "update",
+    "delete",
+    "iterator",
+    "values",
+    "values_list",
+    "in_bulk",
+    "count",
+    "exists",
+    "aggregate",
+    "annotate",
+}
 ALLOWED_CHAIN = {"visible_to", "none"}
 
 
@@ -43,7 +61,12 @@ def interface_files() -> list[Path]:
         parts = path.parts
         if "tests" in parts or "migrations" in parts:
             continue
-        if path.name == "views.py" or "views" in parts or "api" in parts or path.name == "tracking.py":
+        if (
+            path.name == "views.py"
+            or "views" in parts
+            or "api" in parts
+            or path.name == "tracking.py"
+        ):
             files.append(path)
     return files
 

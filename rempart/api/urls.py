@@ -9,6 +9,7 @@ from rempart.audit.api.views import AuditEntryViewSet
 from rempart.jobs.api.views import JobRunViewSet
 from rempart.tenancy.api.views import EstablishmentViewSet, GroupViewSet, MembershipViewSet
 
+
 class SchemaView(SpectacularAPIView):
     """The OpenAPI schema, readable with any valid token."""
 

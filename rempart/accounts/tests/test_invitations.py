@@ -26,15 +26,18 @@ def _link(message: Any) -> str:
     return match.group(1)
 
 
-def test_referent_invites_and_the_invitee_joins(personas: dict[str, Any], establishment_a: Any,
-                                                django_capture_on_commit_callbacks: Any) -> None:
+def test_referent_invites_and_the_invitee_joins(
+    personas: dict[str, Any], establishment_a: Any, django_capture_on_commit_callbacks: Any
+) -> None:
     # given
     client = Client()
     client.force_login(personas["alice"])
     # when the referent invites through the UI
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(f"/e/{establishment_a.slug}/members/invite/",
-                               {"email": "Dora@CH-Alpha.example.org", "role": "dpo"})
+        response = client.post(
+            f"/e/{establishment_a.slug}/members/invite/",
+            {"email": "Dora@CH-Alpha.example.org", "role": "dpo"},
+        )
     # then an e-mail with a single-use link leaves
     assert response.status_code == 302
     assert len(mail.outbox) == 1
@@ -46,8 +49,10 @@ def test_referent_invites_and_the_invitee_joins(personas: dict[str, Any], establ
     page = invitee.get(f"/invitations/{token}/")
     assert page.status_code == 200
     assert establishment_a.name in page.content.decode()
-    joined = invitee.post(f"/invitations/{token}/", {
-        "full_name": "Dora Dupont", "password1": PASSWORD, "password2": PASSWORD})
+    joined = invitee.post(
+        f"/invitations/{token}/",
+        {"full_name": "Dora Dupont", "password1": PASSWORD, "password2": PASSWORD},
+    )
     # then the account exists, with the role, and is signed in
     assert joined.status_code == 302
     dora = User.objects.get(email="dora@ch-alpha.example.org")
@@ -59,14 +64,21 @@ def test_referent_invites_and_the_invitee_joins(personas: dict[str, Any], establ
     assert "déjà été utilisée" in again.content.decode()
 
 
-def test_expired_invitation_is_refused_clearly(personas: dict[str, Any],
-                                               establishment_a: Any) -> None:
-    issued = invitation_create(establishment=establishment_a, email="late@example.org",
-                               role="viewer", invited_by=personas["alice"])
+def test_expired_invitation_is_refused_clearly(
+    personas: dict[str, Any], establishment_a: Any
+) -> None:
+    issued = invitation_create(
+        establishment=establishment_a,
+        email="late@example.org",
+        role="viewer",
+        invited_by=personas["alice"],
+    )
     token = issued.secret.rstrip("/").rsplit("/", 1)[-1]
     Invitation.objects.update(expires_at=timezone.now() - dt.timedelta(minutes=1))
-    response = Client().post(f"/invitations/{token}/", {
-        "full_name": "Late", "password1": PASSWORD, "password2": PASSWORD})
+    response = Client().post(
+        f"/invitations/{token}/",
+        {"full_name": "Late", "password1": PASSWORD, "password2": PASSWORD},
+    )
     assert response.status_code == 410
     assert "a expiré le" in response.content.decode()
     assert not User.objects.filter(email="late@example.org").exists()
@@ -74,8 +86,12 @@ def test_expired_invitation_is_refused_clearly(personas: dict[str, Any],
 
 def test_unknown_and_revoked_links(personas: dict[str, Any], establishment_a: Any) -> None:
     assert Client().get("/invitations/not-a-token/").status_code == 404
-    issued = invitation_create(establishment=establishment_a, email="x@example.org",
-                               role="viewer", invited_by=personas["alice"])
+    issued = invitation_create(
+        establishment=establishment_a,
+        email="x@example.org",
+        role="viewer",
+        invited_by=personas["alice"],
+    )
     from rempart.accounts.services import invitation_revoke
 
     invitation_revoke(invitation=issued.obj, actor=personas["alice"])
@@ -88,23 +104,37 @@ def test_unknown_and_revoked_links(personas: dict[str, Any], establishment_a: An
 def test_only_managers_invite(personas: dict[str, Any], establishment_a: Any) -> None:
     for persona in ("bob", "charlie", "analyst"):
         with pytest.raises(PermissionDeniedError):
-            invitation_create(establishment=establishment_a, email="y@example.org",
-                              role="referent", invited_by=personas[persona])
+            invitation_create(
+                establishment=establishment_a,
+                email="y@example.org",
+                role="referent",
+                invited_by=personas[persona],
+            )
     assert not Invitation.objects.exists()
 
 
-def test_existing_member_cannot_be_invited_again(personas: dict[str, Any],
-                                                 establishment_a: Any) -> None:
+def test_existing_member_cannot_be_invited_again(
+    personas: dict[str, Any], establishment_a: Any
+) -> None:
     with pytest.raises(ApplicationError):
-        invitation_create(establishment=establishment_a, email=personas["bob"].email,
-                          role="viewer", invited_by=personas["alice"])
+        invitation_create(
+            establishment=establishment_a,
+            email=personas["bob"].email,
+            role="viewer",
+            invited_by=personas["alice"],
+        )
 
 
-def test_existing_account_joins_when_signed_in(personas: dict[str, Any],
-                                               establishment_b: Any) -> None:
+def test_existing_account_joins_when_signed_in(
+    personas: dict[str, Any], establishment_b: Any
+) -> None:
     # given alice (member of A) invited to B by B's referent
-    issued = invitation_create(establishment=establishment_b, email=personas["alice"].email,
-                               role="viewer", invited_by=personas["charlie"])
+    issued = invitation_create(
+        establishment=establishment_b,
+        email=personas["alice"].email,
+        role="viewer",
+        invited_by=personas["charlie"],
+    )
     token = issued.secret.rstrip("/").rsplit("/", 1)[-1]
     # then an anonymous visitor cannot take over the existing account
     with pytest.raises(ApplicationError) as caught:
@@ -121,10 +151,16 @@ def test_existing_account_joins_when_signed_in(personas: dict[str, Any],
 
 
 def test_weak_password_is_refused(personas: dict[str, Any], establishment_a: Any) -> None:
-    issued = invitation_create(establishment=establishment_a, email="weak@example.org",
-                               role="viewer", invited_by=personas["alice"])
+    issued = invitation_create(
+        establishment=establishment_a,
+        email="weak@example.org",
+        role="viewer",
+        invited_by=personas["alice"],
+    )
     token = issued.secret.rstrip("/").rsplit("/", 1)[-1]
-    response = Client().post(f"/invitations/{token}/", {
-        "full_name": "Weak", "password1": "password", "password2": "password"})
+    response = Client().post(
+        f"/invitations/{token}/",
+        {"full_name": "Weak", "password1": "password", "password2": "password"},
+    )
     assert response.status_code == 200
     assert not User.objects.filter(email="weak@example.org").exists()

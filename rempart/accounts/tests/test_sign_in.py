@@ -39,8 +39,9 @@ def test_member_without_mfa_signs_in_with_a_password(personas: dict[str, Any]) -
     assert response.status_code == 302
     assert _session_user(client) == str(personas["bob"].pk)
     assert client.get("/", follow=True).request["PATH_INFO"] == "/e/ch-alpha/"
-    assert AuditEntry.objects.filter(verb="accounts.user.signed_in",
-                                     actor_id=personas["bob"].pk).exists()
+    assert AuditEntry.objects.filter(
+        verb="accounts.user.signed_in", actor_id=personas["bob"].pk
+    ).exists()
 
 
 def test_wrong_password_is_refused(personas: dict[str, Any]) -> None:
@@ -88,11 +89,11 @@ def test_staff_without_second_factor_must_enrol(personas: dict[str, Any]) -> Non
     assert page["Location"].startswith("/accounts/reauthenticate/")
     client.post(page["Location"], {"password": PASSWORD})
     page = client.get("/accounts/2fa/totp/activate/")
-    secret = re.search(r'id="authenticator_secret"[^>]*value="([A-Z2-7]+)"',
-                       page.content.decode())
+    secret = re.search(r'id="authenticator_secret"[^>]*value="([A-Z2-7]+)"', page.content.decode())
     assert secret, "the set-up page shows the secret"
-    activated = client.post("/accounts/2fa/totp/activate/",
-                            {"code": pyotp.TOTP(secret.group(1)).now()})
+    activated = client.post(
+        "/accounts/2fa/totp/activate/", {"code": pyotp.TOTP(secret.group(1)).now()}
+    )
     assert activated.status_code == 302
     # then the platform opens
     assert Authenticator.objects.filter(user=analyst, type="totp").exists()
@@ -144,8 +145,10 @@ def test_one_time_password_must_be_changed(db: Any) -> None:
     assert _login(client, "admin@example.org", issued.secret).status_code == 302
     assert client.get("/operator/")["Location"] == "/accounts/password/change/"
     new = "Un nouveau mot de passe 2026!"
-    changed = client.post("/accounts/password/change/",
-                          {"oldpassword": issued.secret, "password1": new, "password2": new})
+    changed = client.post(
+        "/accounts/password/change/",
+        {"oldpassword": issued.secret, "password1": new, "password2": new},
+    )
     assert changed.status_code == 302
     issued.obj.refresh_from_db()
     assert not issued.obj.must_change_password

@@ -17,13 +17,24 @@ pytestmark = pytest.mark.django_db
 def test_token_created_in_the_ui_is_shown_once(personas: dict[str, Any]) -> None:
     client = Client()
     client.force_login(personas["alice"])
-    response = client.post("/account/tokens/new/", {
-        "name": "Export SIEM", "scopes": ["audit:read", "tenancy:read"], "expires_on": "2099-01-01"})
+    response = client.post(
+        "/account/tokens/new/",
+        {
+            "name": "Export SIEM",
+            "scopes": ["audit:read", "tenancy:read"],
+            "expires_on": "2099-01-01",
+        },
+    )
     assert response.status_code == 200
     assert "expires_on" in response.context["form"].errors  # beyond the maximum lifetime
-    response = client.post("/account/tokens/new/", {
-        "name": "Export SIEM", "scopes": ["audit:read"],
-        "expires_on": response.context["form"].fields["expires_on"].initial()})
+    response = client.post(
+        "/account/tokens/new/",
+        {
+            "name": "Export SIEM",
+            "scopes": ["audit:read"],
+            "expires_on": response.context["form"].fields["expires_on"].initial(),
+        },
+    )
     secret = re.search(r"rmp_[A-Za-z0-9_\-]+", response.content.decode())
     assert secret
     token = ApiToken.objects.get(user=personas["alice"])

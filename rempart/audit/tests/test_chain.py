@@ -3,6 +3,7 @@ is detected, and `rempart audit verify` names the first broken link."""
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 import pytest
@@ -20,8 +21,13 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def entries(personas: dict[str, Any], establishment_a: Any) -> list[AuditEntry]:
     return [
-        audit_record(actor=personas["alice"], verb=f"test.event.{i}", target=establishment_a,
-                     changes={"n": i, "when": "2026-11-28"}, ip_address="192.0.2.10")
+        audit_record(
+            actor=personas["alice"],
+            verb=f"test.event.{i}",
+            target=establishment_a,
+            changes={"n": i, "when": "2026-11-28"},
+            ip_address="192.0.2.10",
+        )
         for i in range(5)
     ]
 
@@ -43,7 +49,7 @@ def _drop_triggers() -> None:
 def test_entries_are_chained(entries: list[AuditEntry]) -> None:
     assert entries[0].seq == 1
     assert entries[0].prev_hash == GENESIS_HASH
-    for previous, entry in zip(entries, entries[1:], strict=False):
+    for previous, entry in itertools.pairwise(entries):
         assert entry.prev_hash == previous.hash
         assert entry.seq == previous.seq + 1
     report = verify_chain()
@@ -75,8 +81,10 @@ def test_edited_entry_with_recomputed_hash_breaks_the_next_link(entries: list[Au
     forged = AuditEntry.objects.get(seq=2)
     forged.changes = {"n": 99}
     forged_hash = entry_hash(forged.prev_hash, forged.__dict__)
-    _raw("UPDATE audit_auditentry SET changes = %s, hash = %s WHERE seq = 2",
-         ['{"n": 99}', forged_hash])
+    _raw(
+        "UPDATE audit_auditentry SET changes = %s, hash = %s WHERE seq = 2",
+        ['{"n": 99}', forged_hash],
+    )
     report = verify_chain()
     assert report.broken_at == 3
     assert "link" in report.reason
@@ -113,7 +121,8 @@ def test_audit_record_defaults(personas: dict[str, Any], establishment_a: Any) -
     entry = audit_record(actor=None, verb="system.tick")
     assert entry.actor_label == "system"
     assert entry.establishment_id is None
-    site_entry = audit_record(actor=personas["alice"], verb="x", target=establishment_a,
-                              ip_address="not-an-ip")
+    site_entry = audit_record(
+        actor=personas["alice"], verb="x", target=establishment_a, ip_address="not-an-ip"
+    )
     assert site_entry.establishment_id == establishment_a.pk
     assert site_entry.ip_address is None

@@ -29,8 +29,9 @@ def _client(user: Any) -> Client:
     return client
 
 
-def test_referent_sees_only_the_entries_of_the_establishment(personas: dict[str, Any],
-                                                              log: None) -> None:
+def test_referent_sees_only_the_entries_of_the_establishment(
+    personas: dict[str, Any], log: None
+) -> None:
     page = _client(personas["alice"]).get("/e/ch-alpha/audit/")
     assert page.status_code == 200
     rows = list(page.context["page"])
@@ -62,8 +63,9 @@ def test_export_is_audited_and_scoped(personas: dict[str, Any], log: None) -> No
     assert export.establishment.slug == "ch-alpha"
 
 
-def test_verify_runs_as_a_job(personas: dict[str, Any], log: None,
-                              django_capture_on_commit_callbacks: Any) -> None:
+def test_verify_runs_as_a_job(
+    personas: dict[str, Any], log: None, django_capture_on_commit_callbacks: Any
+) -> None:
     client = _client(personas["operator_admin"])
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post("/operator/audit/verify/")
@@ -72,6 +74,8 @@ def test_verify_runs_as_a_job(personas: dict[str, Any], log: None,
     assert run.status == "succeeded" or JobRun.objects.get(pk=run.pk).status == "succeeded"
     run.refresh_from_db()
     assert run.result["ok"] is True
-    assert run.result["checked"] == AuditEntry.objects.filter(seq__lte=run.result["checked"]).count()
+    assert (
+        run.result["checked"] == AuditEntry.objects.filter(seq__lte=run.result["checked"]).count()
+    )
     page = client.get(f"/jobs/{run.public_id}/")
     assert b"hx-trigger" not in page.content  # finished: the page stops polling

@@ -30,15 +30,20 @@ def _boom(context: JobContext) -> None:
 
 def test_inline_run_reports_progress_and_result() -> None:
     seen: list[int] = []
-    run = job_run_inline(kind="tests.count", title="count", params={"upto": 3},
-                         on_progress=lambda r: seen.append(r.progress_done))
+    run = job_run_inline(
+        kind="tests.count",
+        title="count",
+        params={"upto": 3},
+        on_progress=lambda r: seen.append(r.progress_done),
+    )
     assert seen == [1, 2, 3]
     run.refresh_from_db()
     assert run.status == JobStatus.SUCCEEDED
     assert run.result == {"counted": 3}
     assert run.percent == 100
     assert "counted" in run.log
-    assert run.started_at and run.finished_at
+    assert run.started_at
+    assert run.finished_at
 
 
 def test_failure_is_recorded() -> None:
@@ -50,8 +55,9 @@ def test_failure_is_recorded() -> None:
 
 
 def test_live_page_polls_until_finished(personas: dict[str, Any], establishment_a: Any) -> None:
-    run = JobRunFactory(establishment=establishment_a, status=JobStatus.RUNNING,
-                        progress_done=2, progress_total=4)
+    run = JobRunFactory(
+        establishment=establishment_a, status=JobStatus.RUNNING, progress_done=2, progress_total=4
+    )
     client = Client()
     client.force_login(personas["bob"])
     partial = client.get(f"/jobs/{run.public_id}/", HTTP_HX_REQUEST="true")

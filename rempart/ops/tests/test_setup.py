@@ -23,8 +23,14 @@ ROOT = Path(__file__).resolve().parents[3]
 def test_settings_refuse_to_start_without_a_secret_key(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("REMPART_", "DJANGO_"))}
     env.update({"REMPART_HOME": str(tmp_path), "DJANGO_SETTINGS_MODULE": "config.settings"})
-    result = subprocess.run([sys.executable, "-c", "import django; django.setup()"], cwd=ROOT,
-                            env=env, capture_output=True, text=True, check=False)
+    result = subprocess.run(
+        [sys.executable, "-c", "import django; django.setup()"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert result.returncode != 0
     assert "REMPART_SECRET_KEY is not set" in result.stderr
 
@@ -35,7 +41,8 @@ def test_demo_region() -> None:
         validate_finess(spec["finess_et"])
         validate_finess(spec["finess_ej"])
     operator, issued = platform_setup()
-    assert issued is not None and issued.obj.must_change_password
+    assert issued is not None
+    assert issued.obj.must_change_password
     assert demo_needed()
     accounts = demo_load(operator=operator)
     assert not demo_needed()
