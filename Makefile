@@ -38,6 +38,7 @@ lint: $(VENV)/.dev-deps
 	$(BIN)/python tools/check_file_size.py
 	$(BIN)/python tools/check_tenant_access.py
 	$(BIN)/python tools/check_translations.py
+	$(BIN)/python tools/check_config_docs.py
 	REMPART_HOME=$$(mktemp -d) $(BIN)/rempart makemigrations --check --dry-run
 
 format: $(VENV)/.dev-deps
