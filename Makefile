@@ -23,12 +23,14 @@ $(VENV)/.dev-deps: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e ".[dev]"
 	touch $@ $(VENV)/.run-deps
 
-run: $(VENV)/.run-deps
+run:
 	@tools/system-deps.sh run
+	@$(MAKE) --no-print-directory $(VENV)/.run-deps
 	$(BIN)/rempart run
 
-test: $(VENV)/.dev-deps
+test:
 	@tools/system-deps.sh test
+	@$(MAKE) --no-print-directory $(VENV)/.dev-deps
 	$(BIN)/pytest -n auto --dist loadgroup $(PYTEST_ARGS)
 
 lint: $(VENV)/.dev-deps
