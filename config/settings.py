@@ -18,15 +18,15 @@ from config.paths import BASE_DIR, ENCRYPTION_KEY_FILENAME, SECRET_KEY_FILENAME,
 
 django_stubs_ext.monkeypatch()  # generic classes (ModelForm[T]…) at run time
 
-env = environ.FileAwareEnv()
-env.prefix = "REMPART_"
+_env = environ.FileAwareEnv()
+_env.prefix = "REMPART_"
 
 HOME: Path = rempart_home()
 
 
 def _secret(name: str, filename: str) -> str:
     """A secret from REMPART_<name>, REMPART_<name>_FILE, or the data directory; never a default."""
-    value = str(env.str(name, default=""))
+    value = str(_env.str(name, default=""))
     if value:
         return value
     path = HOME / filename
@@ -40,11 +40,11 @@ def _secret(name: str, filename: str) -> str:
 
 SECRET_KEY = _secret("SECRET_KEY", SECRET_KEY_FILENAME)
 ENCRYPTION_KEY = _secret("ENCRYPTION_KEY", ENCRYPTION_KEY_FILENAME)
-DEBUG = env.bool("DEBUG", default=False)
-ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
-CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
-SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
-HTTPS = env.bool("HTTPS", default=False)
+DEBUG = _env.bool("DEBUG", default=False)
+ALLOWED_HOSTS = _env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
+CSRF_TRUSTED_ORIGINS = _env.list("CSRF_TRUSTED_ORIGINS", default=[])
+SITE_URL = _env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+HTTPS = _env.bool("HTTPS", default=False)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -166,14 +166,14 @@ STATIC_URL = "/static/"
 STATIC_ROOT = HOME / "static"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 WHITENOISE_USE_FINDERS = True
-MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(HOME / "media")))
+MEDIA_ROOT = Path(_env.str("MEDIA_ROOT", default=str(HOME / "media")))
 MEDIA_URL = "/media/"
 
 # Security headers; HTTPS-only settings follow REMPART_HTTPS.
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = HTTPS
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_AGE = env.int("SESSION_AGE", default=8 * 3600)
-SECURE_SSL_REDIRECT = HTTPS and env.bool("SSL_REDIRECT", default=True)
+SESSION_COOKIE_AGE = _env.int("SESSION_AGE", default=8 * 3600)
+SECURE_SSL_REDIRECT = HTTPS and _env.bool("SSL_REDIRECT", default=True)
 SECURE_HSTS_SECONDS = 31536000 if HTTPS else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if HTTPS else None
@@ -184,7 +184,7 @@ X_FRAME_OPTIONS = "DENY"
 # E-mail: REMPART_EMAIL_URL (smtp://user:pass@host:port, smtp+tls://…), console by default.
 _email = environ.Env().email_url("REMPART_EMAIL_URL", default="consolemail://")
 vars().update(_email)
-DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="rempart@localhost")
+DEFAULT_FROM_EMAIL = _env.str("DEFAULT_FROM_EMAIL", default="rempart@localhost")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 from config.integrations.allauth import *  # noqa: E402, F403
@@ -197,12 +197,12 @@ LOGGING = {
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    "root": {"handlers": ["console"], "level": _env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
 
 # Rempart-specific.
-DEMO = env.bool("DEMO", default=True)
-AUDIT_TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
-INVITATION_DAYS = env.int("INVITATION_DAYS", default=7)
-API_TOKEN_MAX_DAYS = env.int("API_TOKEN_MAX_DAYS", default=365)
+DEMO = _env.bool("DEMO", default=True)
+AUDIT_TRUSTED_PROXIES = _env.list("TRUSTED_PROXIES", default=[])
+INVITATION_DAYS = _env.int("INVITATION_DAYS", default=7)
+API_TOKEN_MAX_DAYS = _env.int("API_TOKEN_MAX_DAYS", default=365)

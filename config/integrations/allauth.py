@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import environ
 
-env = environ.Env()
+_env = environ.Env()  # private: config.settings star-imports this module
 
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
@@ -17,8 +17,8 @@ ACCOUNT_SESSION_REMEMBER = False
 ACCOUNT_PASSWORD_RESET_BY_CODE_ENABLED = False
 # Lockout: after REMPART_LOGIN_ATTEMPTS failures on one account within the window the account
 # is locked for the rest of the window; per-IP limits stop spraying across accounts.
-LOGIN_ATTEMPTS = env.int("REMPART_LOGIN_ATTEMPTS", default=5)
-LOGIN_LOCKOUT_SECONDS = env.int("REMPART_LOGIN_LOCKOUT_SECONDS", default=15 * 60)
+LOGIN_ATTEMPTS = _env.int("REMPART_LOGIN_ATTEMPTS", default=5)
+LOGIN_LOCKOUT_SECONDS = _env.int("REMPART_LOGIN_LOCKOUT_SECONDS", default=15 * 60)
 ACCOUNT_RATE_LIMITS = {
     "login": "30/m/ip",
     "login_failed": f"20/m/ip,{LOGIN_ATTEMPTS}/{LOGIN_LOCKOUT_SECONDS}s/key",
@@ -27,9 +27,9 @@ ACCOUNT_RATE_LIMITS = {
 }
 
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
-MFA_TOTP_ISSUER = env.str("REMPART_MFA_ISSUER", default="Rempart")
+MFA_TOTP_ISSUER = _env.str("REMPART_MFA_ISSUER", default="Rempart")
 MFA_RECOVERY_CODE_COUNT = 10
 MFA_TOTP_TOLERANCE = 1
-MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = env.bool("REMPART_WEBAUTHN_INSECURE_ORIGIN", default=True)
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = _env.bool("REMPART_WEBAUTHN_INSECURE_ORIGIN", default=True)
 MFA_PASSKEY_LOGIN_ENABLED = False
 MFA_ADAPTER = "rempart.accounts.adapters.MFAAdapter"

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
@@ -31,6 +32,16 @@ from rempart.tenancy.models import (
     OperatorAssignment,
 )
 from rempart.tenancy.services import membership_set
+
+
+def email_verified_record(user: User) -> None:
+    """Record the account's address as verified: an invitation (or the operator) proved it.
+
+    allauth consults these records, e.g. before linking a single sign-on identity by e-mail.
+    """
+    EmailAddress.objects.update_or_create(
+        user=user, email=user.email, defaults={"verified": True, "primary": True}
+    )
 
 
 @dataclass(frozen=True)
@@ -182,6 +193,7 @@ def invitation_accept(
         user = User.objects.create_user(
             email=invitation.email, password=password, full_name=full_name
         )
+        email_verified_record(user)
         audit_record(
             actor=user,
             verb="accounts.user.created",
@@ -351,6 +363,7 @@ def first_admin_ensure(*, email: str, operator: Operator) -> IssuedSecret | None
     user.set_password(password)
     user.must_change_password = True
     user.save()
+    email_verified_record(user)
     OperatorAssignment.objects.create(user=user, operator=operator, role=OperatorRole.ADMIN)
     audit_record(
         actor=None, verb="accounts.first_admin.created", target=user, changes={"email": email}

@@ -14,6 +14,7 @@ from typing import Any
 from django.db import transaction
 
 from rempart.accounts.models import User
+from rempart.accounts.services import email_verified_record
 from rempart.audit.services import audit_record
 from rempart.tenancy.choices import ContactRole, EstablishmentCategory, MemberRole, OperatorRole
 from rempart.tenancy.models import (
@@ -150,6 +151,7 @@ def demo_load(*, operator: Operator) -> DemoAccounts:
         user = User.objects.create_user(
             email=f"{local}@{DOMAIN}", password=password, full_name=name
         )
+        email_verified_record(user)
         for slug, role in roles.items():
             Membership.objects.create(user=user, establishment=establishments[slug], role=role)
         emails.append(user.email)
@@ -198,4 +200,5 @@ def _analyst(operator: Operator, group: EstablishmentGroup, password: str) -> Us
         user=user, operator=operator, role=OperatorRole.ANALYST, all_establishments=False
     )
     assignment.groups.add(group)
+    email_verified_record(user)
     return user

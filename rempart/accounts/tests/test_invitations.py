@@ -166,19 +166,24 @@ def test_weak_password_is_refused(personas: dict[str, Any], establishment_a: Any
     assert not User.objects.filter(email="weak@example.org").exists()
 
 
-def test_staff_invitation_grants_the_perimeter(personas: dict[str, Any], ght: Any,
-                                               django_capture_on_commit_callbacks: Any) -> None:
+def test_staff_invitation_grants_the_perimeter(
+    personas: dict[str, Any], ght: Any, django_capture_on_commit_callbacks: Any
+) -> None:
     from rempart.tenancy.models import OperatorAssignment
 
     admin = Client()
     admin.force_login(personas["operator_admin"])
     with django_capture_on_commit_callbacks(execute=True):
-        response = admin.post("/operator/staff/", {
-            "email": "nina@grades.example.org", "role": "analyst", "groups": [ght.pk]})
+        response = admin.post(
+            "/operator/staff/",
+            {"email": "nina@grades.example.org", "role": "analyst", "groups": [ght.pk]},
+        )
     assert response.status_code == 302
     token = _link(mail.outbox[-1])
-    Client().post(f"/invitations/{token}/", {
-        "full_name": "Nina", "password1": PASSWORD, "password2": PASSWORD})
+    Client().post(
+        f"/invitations/{token}/",
+        {"full_name": "Nina", "password1": PASSWORD, "password2": PASSWORD},
+    )
     assignment = OperatorAssignment.objects.get(user__email="nina@grades.example.org")
     assert assignment.role == "analyst"
     assert not assignment.all_establishments
@@ -186,5 +191,7 @@ def test_staff_invitation_grants_the_perimeter(personas: dict[str, Any], ght: An
     # a referent cannot invite staff
     referent = Client()
     referent.force_login(personas["alice"])
-    assert referent.post("/operator/staff/", {"email": "x@example.org",
-                                              "role": "admin"}).status_code == 403
+    assert (
+        referent.post("/operator/staff/", {"email": "x@example.org", "role": "admin"}).status_code
+        == 403
+    )

@@ -67,3 +67,28 @@ def test_check_deploy_lists_what_is_unsafe(capsys: Any) -> None:
     assert {"rempart.W003", "rempart.W004", "rempart.W005"} <= messages
     call_command("check", "--deploy", "--fail-level", "CRITICAL")
     assert "rempart.W005" in capsys.readouterr().err
+
+
+def test_prefixed_variables_reach_the_settings(tmp_path: Path) -> None:
+    """REMPART_* variables read after the integrations are imported are not shadowed."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("REMPART_", "DJANGO_"))}
+    env.update(
+        {
+            "REMPART_HOME": str(tmp_path),
+            "DJANGO_SETTINGS_MODULE": "config.settings",
+            "REMPART_SECRET_KEY": "x" * 50,
+            "REMPART_ENCRYPTION_KEY": "y" * 40,
+            "REMPART_DEMO": "false",
+            "REMPART_INVITATION_DAYS": "3",
+            "REMPART_TRUSTED_PROXIES": "10.0.0.1",
+            "REMPART_LOGIN_ATTEMPTS": "7",
+        }
+    )
+    code = (
+        "import django; django.setup(); from django.conf import settings as s; "
+        "print(s.DEMO, s.INVITATION_DAYS, s.AUDIT_TRUSTED_PROXIES, s.LOGIN_ATTEMPTS)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=True
+    )
+    assert result.stdout.split() == ["False", "3", "['10.0.0.1']", "7"]
