@@ -41,7 +41,7 @@ lint: $(VENV)/.dev-deps
 	$(BIN)/python tools/check_tenant_access.py
 	$(BIN)/python tools/check_translations.py
 	$(BIN)/python tools/check_config_docs.py
-	REMPART_HOME=$$(mktemp -d) $(BIN)/rempart makemigrations --check --dry-run
+	REMPART_HOME=$$(mktemp -d) REMPART_SECRET_KEY=offline REMPART_ENCRYPTION_KEY=offline $(BIN)/rempart makemigrations --check --dry-run
 
 format: $(VENV)/.dev-deps
 	$(BIN)/ruff format .
@@ -50,12 +50,12 @@ format: $(VENV)/.dev-deps
 # Extract new strings (needs GNU gettext), then translate locale/fr/LC_MESSAGES/django.po
 # and run `make compile-messages`; the compiled .mo files are committed.
 messages: $(VENV)/.dev-deps
-	REMPART_HOME=$$(mktemp -d) $(BIN)/rempart makemessages -l fr --no-obsolete \
+	REMPART_HOME=$$(mktemp -d) REMPART_SECRET_KEY=offline REMPART_ENCRYPTION_KEY=offline $(BIN)/rempart makemessages -l fr --no-obsolete \
 		--ignore ".venv/*" --ignore "var/*" --ignore "*/tests/*" --ignore "tests/*" --ignore "bench/*"
 	$(BIN)/python tools/check_translations.py --report
 
 compile-messages: $(VENV)/.dev-deps
-	REMPART_HOME=$$(mktemp -d) $(BIN)/rempart compilemessages --ignore ".venv"
+	REMPART_HOME=$$(mktemp -d) REMPART_SECRET_KEY=offline REMPART_ENCRYPTION_KEY=offline $(BIN)/rempart compilemessages --ignore ".venv"
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache

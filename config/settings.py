@@ -34,7 +34,7 @@ def _secret(name: str, filename: str) -> str:
         return path.read_text().strip()
     raise ImproperlyConfigured(
         f"REMPART_{name} is not set and {path} does not exist. Set REMPART_{name} "
-        "(or REMPART_{name}_FILE), or run `rempart init` to generate the embedded default's keys."
+        f"(or REMPART_{name}_FILE), or run `rempart init` to generate the embedded default's keys."
     )
 
 

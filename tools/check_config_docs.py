@@ -8,7 +8,10 @@ from pathlib import Path
 
 DOC = Path("docs/configuration.md")
 PREFIXED = re.compile(r'env\.(?:str|bool|int|list|float|json)\(\s*"([A-Z_]+)"')
-NAMED = re.compile(r'(?:os\.environ\.get|os\.environ\.setdefault|os\.environ\[|environ\.Env\(\)\.\w+\()\s*\(?"((?:REMPART|DATABASE)_[A-Z_]+)"')
+NAMED = re.compile(
+    r"(?:os\.environ\.get|os\.environ\.setdefault|os\.environ\[|environ\.Env\(\)\.\w+\()"
+    r'\s*\(?"((?:REMPART|DATABASE)_[A-Z_]+)"'
+)
 
 
 def variables() -> set[str]:

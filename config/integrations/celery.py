@@ -2,26 +2,39 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
 import environ
 
 from config.paths import rempart_home
 
-env = environ.Env()
-_home = rempart_home()
+_env = environ.Env()  # private: config.settings star-imports this module
 
-CELERY_BROKER_URL = env.str("REMPART_BROKER_URL", default="filesystem://")
+
+def filesystem_broker_options(home: Path) -> dict[str, Any]:
+    """Transport options of the embedded broker: its folders in the data directory `home`."""
+    return {
+        "data_folder_in": str(home / "broker" / "in"),
+        "data_folder_out": str(home / "broker" / "in"),
+        "processed_folder": str(home / "broker" / "processed"),
+        "control_folder": str(home / "broker" / "control"),
+        "store_processed": False,
+    }
+
+
+def server_broker_options() -> dict[str, Any]:
+    """Transport options of Redis and RabbitMQ: a long job is not redelivered while it runs."""
+    return {"visibility_timeout": 6 * 3600}
+
+
+CELERY_BROKER_URL = _env.str("REMPART_BROKER_URL", default="filesystem://")
 if CELERY_BROKER_URL.startswith("filesystem://"):
     # Embedded default: a broker that needs no server. Messages are files in the data directory,
     # shared by the web process, the worker and the scheduler on this machine.
-    CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "data_folder_in": str(_home / "broker" / "in"),
-        "data_folder_out": str(_home / "broker" / "in"),
-        "processed_folder": str(_home / "broker" / "processed"),
-        "control_folder": str(_home / "broker" / "control"),
-        "store_processed": False,
-    }
+    CELERY_BROKER_TRANSPORT_OPTIONS = filesystem_broker_options(rempart_home())
 else:
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 6 * 3600}
+    CELERY_BROKER_TRANSPORT_OPTIONS = server_broker_options()
 
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
@@ -30,7 +43,7 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-CELERY_TASK_SOFT_TIME_LIMIT = env.int("REMPART_TASK_SOFT_TIME_LIMIT", default=6 * 3600)
+CELERY_TASK_SOFT_TIME_LIMIT = _env.int("REMPART_TASK_SOFT_TIME_LIMIT", default=6 * 3600)
 CELERY_TASK_TIME_LIMIT = CELERY_TASK_SOFT_TIME_LIMIT + 300
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True

@@ -131,8 +131,13 @@ def run_job_task(run_id: int, params: dict[str, Any]) -> None:
     if run is None or run.status != JobStatus.QUEUED:
         return
     if run.cancel_requested:
+        now = timezone.now()
+        stamp = timezone.localtime(now).strftime("%H:%M:%S")
         JobRun.objects.filter(pk=run_id).update(
-            status=JobStatus.CANCELLED, finished_at=timezone.now()
+            status=JobStatus.CANCELLED,
+            finished_at=now,
+            updated_at=now,
+            log=f"[{stamp}] cancelled before it started\n",
         )
         return
     _execute(run, params, JobContext(run))

@@ -32,6 +32,11 @@ from rempart.ops.archive import (
     sha256_file,
 )
 
+
+class BackupError(Exception):
+    """A backup or restore step failed (pg_dump or pg_restore missing or in error)."""
+
+
 DB_SQLITE = "database.sqlite3"
 DB_POSTGRES = "database.pgdump"
 
@@ -61,16 +66,31 @@ def _pg_env() -> dict[str, str]:
     return env
 
 
+def _pg_tool(args: list[str]) -> None:
+    """Run pg_dump or pg_restore; a failure becomes a BackupError with the tool's message."""
+    try:
+        subprocess.run(args, check=True, env=_pg_env(), capture_output=True, text=True)
+    except FileNotFoundError as exc:
+        raise BackupError(
+            f"{args[0]} is not installed (Debian: apt-get install postgresql-client)"
+        ) from exc
+    except subprocess.CalledProcessError as exc:
+        detail = (exc.stderr or "").strip()[-800:]
+        raise BackupError(f"{args[0]} failed with exit code {exc.returncode}: {detail}") from exc
+
+
 def _dump_database(workdir: Path) -> str:
     if _is_sqlite():
-        target = workdir / DB_SQLITE
-        connection.ensure_connection()
+        # The online backup API: a consistent copy even while the platform writes.
         source = sqlite3.connect(str(_database()["NAME"]))
-        with sqlite3.connect(str(target)) as copy:
+        copy = sqlite3.connect(str(workdir / DB_SQLITE))
+        try:
             source.backup(copy)
-        source.close()
+        finally:
+            copy.close()
+            source.close()
         return DB_SQLITE
-    subprocess.run(
+    _pg_tool(
         [
             "pg_dump",
             "--format=custom",
@@ -79,28 +99,44 @@ def _dump_database(workdir: Path) -> str:
             "--file",
             str(workdir / DB_POSTGRES),
             *_pg_args(),
-        ],
-        check=True,
-        env=_pg_env(),
+        ]
     )
     return DB_POSTGRES
 
 
 def _copy_media(workdir: Path) -> None:
+    """Copy the media directory; a file deleted while the backup runs is simply left out."""
     media = Path(settings.MEDIA_ROOT)
-    if media.is_dir():
-        shutil.copytree(media, workdir / "media", dirs_exist_ok=True)
+    if not media.is_dir():
+        return
+    for source in sorted(media.rglob("*")):
+        target = workdir / "media" / source.relative_to(media)
+        try:
+            if source.is_symlink() or not source.is_file():
+                continue
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, target)
+        except FileNotFoundError:
+            target.unlink(missing_ok=True)
+
+
+def _keys_in_effect() -> dict[str, str]:
+    """The keys this platform runs with, wherever they come from (environment or files)."""
+    return {
+        SECRET_KEY_FILENAME: str(settings.SECRET_KEY),
+        ENCRYPTION_KEY_FILENAME: str(settings.ENCRYPTION_KEY),
+    }
 
 
 def _copy_keys(workdir: Path, include_keys: bool) -> list[str]:
-    copied = []
-    for name in (SECRET_KEY_FILENAME, ENCRYPTION_KEY_FILENAME):
-        source = settings.HOME / name
-        if include_keys and source.is_file():
-            (workdir / KEYS_DIR).mkdir(exist_ok=True)
-            shutil.copy2(source, workdir / KEYS_DIR / name)
-            copied.append(name)
-    return copied
+    """The keys in effect, not the data directory's files: with REMPART_SECRET_KEY and
+    REMPART_ENCRYPTION_KEY set, those files are absent or unrelated to the data."""
+    if not include_keys:
+        return []
+    (workdir / KEYS_DIR).mkdir(mode=0o700)
+    for name, value in _keys_in_effect().items():
+        (workdir / KEYS_DIR / name).write_text(value + "\n")
+    return list(_keys_in_effect())
 
 
 def backup_create(
@@ -130,11 +166,26 @@ def backup_create(
             "files": files,
         }
         (workdir / MANIFEST).write_text(json.dumps(manifest, indent=2))
-        with tarfile.open(output, "w:gz") as tar:
+        _write_archive(workdir, output)
+    return output, manifest
+
+
+def _write_archive(workdir: Path, output: Path) -> None:
+    """Readable by its owner only from the start (it holds the keys); complete or absent."""
+    partial = output.with_name(f".{output.name}.partial")
+    partial.unlink(missing_ok=True)
+    descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with (
+            os.fdopen(descriptor, "wb") as handle,
+            tarfile.open(fileobj=handle, mode="w:gz") as tar,
+        ):
             for entry in sorted(workdir.iterdir()):
                 tar.add(entry, arcname=entry.name)
-    output.chmod(0o600)
-    return output, manifest
+        os.replace(partial, output)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
 
 
 def _migration_state() -> dict[str, str]:
@@ -155,9 +206,12 @@ def _database_is_empty() -> bool:
 
 
 def backup_restore(*, archive: Path, force: bool = False) -> dict[str, Any]:
-    """Restore an archive into this platform's database and media directory."""
-    if not force and not _database_is_empty():
-        raise ArchiveError("the target database is not empty; use --force to overwrite it")
+    """Restore an archive into this platform's database and media directory.
+
+    The archive is checked first (every file against the manifest's SHA-256), then the target:
+    nothing is written unless both are right. The returned manifest gains `keys_differ`: the
+    archived keys that differ from the keys in effect (encrypted secrets unreadable).
+    """
     with tempfile.TemporaryDirectory(prefix="rempart-restore-") as tmp:
         workdir = Path(tmp)
         manifest = extract_verified(archive, workdir)
@@ -166,9 +220,20 @@ def backup_restore(*, archive: Path, force: bool = False) -> dict[str, Any]:
             raise ArchiveError(
                 f"this backup holds a {manifest['engine']} database; this platform uses {engine}"
             )
+        if not force and not _database_is_empty():
+            raise ArchiveError(
+                "the target database is not empty: nothing was restored. "
+                "Use --force to overwrite it."
+            )
         _restore_database(workdir / manifest["database"])
         if (workdir / "media").is_dir():
             shutil.copytree(workdir / "media", settings.MEDIA_ROOT, dirs_exist_ok=True)
+        manifest["keys_differ"] = [
+            name
+            for name, value in _keys_in_effect().items()
+            if (workdir / KEYS_DIR / name).is_file()
+            and (workdir / KEYS_DIR / name).read_text().strip() != value
+        ]
     return manifest
 
 
@@ -182,7 +247,7 @@ def _restore_database(dump: Path) -> None:
             source.backup(copy)
         return
     connection.close()
-    subprocess.run(
+    _pg_tool(
         [
             "pg_restore",
             "--clean",
@@ -193,7 +258,5 @@ def _restore_database(dump: Path) -> None:
             "--single-transaction",
             *_pg_args(),
             str(dump),
-        ],
-        check=True,
-        env=_pg_env(),
+        ]
     )

@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from rempart.audit.services import audit_record
-from rempart.ops.backup import backup_create
+from rempart.ops.backup import BackupError, backup_create
 
 
 class Command(BaseCommand):
@@ -25,9 +25,12 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        path, manifest = backup_create(
-            output=options["output"], include_keys=not options["no_keys"]
-        )
+        try:
+            path, manifest = backup_create(
+                output=options["output"], include_keys=not options["no_keys"]
+            )
+        except BackupError as exc:
+            raise CommandError(str(exc)) from exc
         audit_record(
             actor=None,
             actor_label="cli",

@@ -10,7 +10,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from rempart.audit.chain import verify_chain
 from rempart.ops.archive import ArchiveError
-from rempart.ops.backup import backup_restore
+from rempart.ops.backup import BackupError, backup_restore
 
 
 class Command(BaseCommand):
@@ -25,7 +25,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         try:
             manifest = backup_restore(archive=options["archive"], force=options["force"])
-        except ArchiveError as exc:
+        except (ArchiveError, BackupError) as exc:
             raise CommandError(str(exc)) from exc
         call_command("migrate", interactive=False, verbosity=0)
         report = verify_chain()
@@ -34,5 +34,16 @@ class Command(BaseCommand):
                 f"Restored the backup of {manifest['created_at']} ({manifest['engine']})."
             )
         )
-        status = "intact" if report.ok else f"BROKEN at #{report.broken_at}: {report.reason}"
-        self.stdout.write(f"Audit chain: {report.checked} entries, {status}.")
+        if report.ok:
+            self.stdout.write(f"Audit chain: {report.checked} entries, intact.")
+        else:
+            self.stderr.write(
+                f"Audit chain: {report.checked} entries, BROKEN at #{report.broken_at}: "
+                f"{report.reason}."
+            )
+        for name in manifest.get("keys_differ", []):
+            self.stderr.write(
+                f"Warning: the backup's {name} differs from REMPART_{name.upper()} in effect: "
+                "what was encrypted or signed with the archived key stays unreadable until "
+                f"REMPART_{name.upper()} is set to it (keys/{name} in the archive)."
+            )

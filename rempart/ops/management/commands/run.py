@@ -7,10 +7,12 @@ on other machines (`celery -A config worker`).
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
 import time
+from importlib.metadata import version
 from typing import Any
 
 from django.conf import settings
@@ -32,6 +34,9 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         initialise(self, demo=settings.DEMO and not options["no_demo"])
+        # Out before the children write to the same stream: under systemd or Docker, stdout is
+        # a pipe, and the first administrator's one-time password must not wait in a buffer.
+        self.stdout.flush()
         children = [self._web(options)]
         if not options["no_worker"]:
             children.append(self._worker(options))
@@ -40,6 +45,7 @@ class Command(BaseCommand):
                 f"Rempart: http://{options['host']}:{options['port']}/ (Ctrl-C stops it)."
             )
         )
+        self.stdout.flush()
         sys.exit(_supervise(children))
 
     @staticmethod
@@ -60,6 +66,7 @@ class Command(BaseCommand):
                 "-",
                 "--graceful-timeout",
                 "5",
+                *_gunicorn_control_socket_off(),
             ]
         )
 
@@ -82,6 +89,15 @@ class Command(BaseCommand):
                 "embedded@%h",
             ]
         )
+
+
+def _gunicorn_control_socket_off() -> list[str]:
+    """Gunicorn 25.1+ opens a control socket at ~/.gunicorn/gunicorn.ctl by default: one path
+    shared by every instance of the user and outside the data directory. `rempart run`
+    supervises its server itself, so it turns the socket off."""
+    found = re.match(r"(\d+)\.(\d+)", version("gunicorn"))
+    major_minor = (int(found[1]), int(found[2])) if found else (0, 0)
+    return ["--no-control-socket"] if major_minor >= (25, 1) else []
 
 
 def _supervise(children: list[subprocess.Popen[bytes]]) -> int:
