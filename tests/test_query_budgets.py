@@ -48,8 +48,14 @@ def crowded(personas: dict[str, Any], operator: Any, ght: Any, establishment_a: 
         ("operator_admin", "/api/v1/users/", 7),
     ],
 )
-def test_list_query_budget(crowded: None, personas: dict[str, Any], persona: str, url: str,
-                           budget: int, django_assert_max_num_queries: Any) -> None:
+def test_list_query_budget(
+    crowded: None,
+    personas: dict[str, Any],
+    persona: str,
+    url: str,
+    budget: int,
+    django_assert_max_num_queries: Any,
+) -> None:
     client = Client()
     client.force_login(personas[persona])
     client.get(url)  # warm caches that are per process, not per request

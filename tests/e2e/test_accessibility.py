@@ -11,9 +11,20 @@ import pytest
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 AXE = Path(__file__).parent / "vendor" / "axe.min.js"
-PAGES = ["/", "/e/ch-alpha/", "/e/ch-alpha/members/", "/e/ch-alpha/audit/",
-         "/e/ch-alpha/settings/", "/e/ch-alpha/jobs/", "/operator/", "/operator/staff/",
-         "/operator/groups/", "/account/", "/account/tokens/new/", "/e/"]
+PAGES = [
+    "/",
+    "/e/ch-alpha/",
+    "/e/ch-alpha/members/",
+    "/e/ch-alpha/audit/",
+    "/e/ch-alpha/settings/",
+    "/e/ch-alpha/jobs/",
+    "/operator/",
+    "/operator/staff/",
+    "/operator/groups/",
+    "/account/",
+    "/account/tokens/new/",
+    "/e/",
+]
 
 
 def _violations(page: Any) -> list[str]:
@@ -37,9 +48,15 @@ def signed_in(browser: Any, live_server: Any, personas: dict[str, Any]) -> Any:
     client = Client()
     client.force_login(personas["operator_admin"])
     context = browser.new_context(locale="fr-FR", bypass_csp=True)  # to inject axe-core
-    context.add_cookies([{"name": settings.SESSION_COOKIE_NAME,
-                          "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
-                          "url": live_server.url}])
+    context.add_cookies(
+        [
+            {
+                "name": settings.SESSION_COOKIE_NAME,
+                "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+                "url": live_server.url,
+            }
+        ]
+    )
     yield context
     context.close()
 

@@ -13,16 +13,26 @@ from rempart.accounts.tests.factories import PASSWORD
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
-def test_security_key_enrolment_and_sign_in(browser: Any, live_server: Any,
-                                            personas: dict[str, Any]) -> None:
+def test_security_key_enrolment_and_sign_in(
+    browser: Any, live_server: Any, personas: dict[str, Any]
+) -> None:
     bob = personas["bob"]
     context = browser.new_context(locale="fr-FR")
     page = context.new_page()
     cdp = context.new_cdp_session(page)
     cdp.send("WebAuthn.enable")
-    cdp.send("WebAuthn.addVirtualAuthenticator", {"options": {
-        "protocol": "ctap2", "transport": "usb", "hasResidentKey": True,
-        "hasUserVerification": True, "isUserVerified": True}})
+    cdp.send(
+        "WebAuthn.addVirtualAuthenticator",
+        {
+            "options": {
+                "protocol": "ctap2",
+                "transport": "usb",
+                "hasResidentKey": True,
+                "hasUserVerification": True,
+                "isUserVerified": True,
+            }
+        },
+    )
     # sign in with the password (bob has no second factor yet)
     page.goto(f"{live_server.url}/accounts/login/")
     page.fill("input[name=login]", bob.email)
