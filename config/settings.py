@@ -47,7 +47,7 @@ SITE_URL = _env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 HTTPS = _env.bool("HTTPS", default=False)
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "rempart.audit.admin_apps.RempartAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

@@ -82,7 +82,69 @@ def mo_mismatches(entries: list[dict[str, object]]) -> list[str]:
     return found
 
 
+def extract() -> None:
+    """Run `makemessages` (needs GNU gettext) so that new strings in the code are counted;
+    when nothing but the header changed, put the original file back (no noise in git)."""
+    import os
+    import shutil
+    import subprocess
+    import tempfile
+
+    if shutil.which("xgettext") is None:
+        print("xgettext not found: new strings are not extracted (apt-get install gettext)")
+        return
+    before = PO.read_text(encoding="utf-8")
+    env = dict(
+        os.environ,
+        REMPART_HOME=tempfile.mkdtemp(),
+        REMPART_SECRET_KEY="offline",
+        REMPART_ENCRYPTION_KEY="offline",
+    )
+    subprocess.run(
+        [
+            sys.executable,
+            "manage.py",
+            "makemessages",
+            "-l",
+            "fr",
+            "--no-obsolete",
+            "--ignore",
+            ".venv/*",
+            "--ignore",
+            "var/*",
+            "--ignore",
+            "*/tests/*",
+            "--ignore",
+            "tests/*",
+            "--ignore",
+            "bench/*",
+        ],
+        check=True,
+        env=env,
+        capture_output=True,
+    )
+    if _entry_keys(parse_po(PO)) == _entry_keys(_parse_text(before)):
+        PO.write_text(before, encoding="utf-8")
+
+
+def _entry_keys(entries: list[dict[str, object]]) -> list[tuple[object, ...]]:
+    return [
+        (e.get("msgctxt"), e["msgid"], tuple(e["msgstr"]), e["fuzzy"])  # type: ignore[arg-type]
+        for e in entries
+    ]
+
+
+def _parse_text(text: str) -> list[dict[str, object]]:
+    import tempfile
+
+    with tempfile.NamedTemporaryFile("w", suffix=".po", delete=False, encoding="utf-8") as tmp:
+        tmp.write(text)
+    return parse_po(Path(tmp.name))
+
+
 def main(argv: list[str]) -> int:
+    if "--extract" in argv:
+        extract()
     entries = parse_po(PO)
     issues = problems(entries) + mo_mismatches(entries)
     for issue in issues:
