@@ -39,6 +39,7 @@ lint: $(VENV)/.dev-deps
 	$(BIN)/mypy rempart config
 	$(BIN)/python tools/check_file_size.py
 	$(BIN)/python tools/check_tenant_access.py
+	$(BIN)/python tools/check_engine_isolation.py
 	$(BIN)/python tools/check_translations.py --extract
 	$(BIN)/python tools/check_config_docs.py
 	REMPART_HOME=$$(mktemp -d) REMPART_SECRET_KEY=offline REMPART_ENCRYPTION_KEY=offline $(BIN)/rempart makemigrations --check --dry-run

@@ -1,0 +1,135 @@
+"""Check framework: every native check is a class with a stable id and bilingual texts.
+
+A check declares which services it applies to and returns findings; it opens connections
+only through `context.allowed` (the scope guard). Registration is import-time and
+side-effect free.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from rempart.engine.model import Finding, Host, Service
+from rempart.engine.targets import AllowedSet
+
+
+@dataclass
+class CheckContext:
+    """What a check may use: the scope guard, its time budget, options and the policy."""
+
+    allowed: AllowedSet
+    timeout: float = 5.0
+    policy: str = "standard"
+    options: dict[str, Any] = field(default_factory=dict)
+    should_stop: Callable[[], bool] = lambda: False
+
+
+class Check:
+    """Base class. Subclasses set the class attributes and implement `applies` and `run`."""
+
+    id: ClassVar[str]
+    title: ClassVar[str]
+    title_fr: ClassVar[str]
+    description: ClassVar[str]
+    description_fr: ClassVar[str]
+    remediation: ClassVar[str]
+    remediation_fr: ClassVar[str]
+    severity: ClassVar[str]
+    confidence: ClassVar[str] = "confirmed"
+    category: ClassVar[str] = "safe"  # "safe" or "intrusive"
+    references: ClassVar[tuple[str, ...]] = ()
+    ports: ClassVar[tuple[int, ...]] = ()  # default ports (used when nmap cannot name it)
+    services: ClassVar[tuple[str, ...]] = ()  # nmap service names
+    protocol: ClassVar[str] = "tcp"
+
+    def applies(self, host: Host, service: Service) -> bool:
+        if service.protocol != self.protocol:
+            return False
+        name = service.name.lower()
+        if self.services and any(name == s or name.startswith(s + "-") for s in self.services):
+            return True
+        return service.port in self.ports and name in ("", "unknown", "tcpwrapped", *self.services)
+
+    def run(self, context: CheckContext, host: Host, service: Service) -> list[Finding]:
+        raise NotImplementedError  # pragma: no cover - every registered check overrides it
+
+    def finding(
+        self,
+        host: Host,
+        service: Service | None,
+        *,
+        evidence: str,
+        key: str = "",
+        severity: str | None = None,
+        confidence: str | None = None,
+        title: str | None = None,
+        title_fr: str | None = None,
+        cves: list[str] | None = None,
+    ) -> Finding:
+        return Finding(
+            check=self.id,
+            host=host.address,
+            port=service.port if service else None,
+            protocol=service.protocol if service else None,
+            title=title or self.title,
+            title_fr=title_fr or self.title_fr,
+            severity=severity or self.severity,
+            confidence=confidence or self.confidence,
+            evidence=evidence[:4000],
+            key=key,
+            cves=list(cves or []),
+            references=list(self.references),
+            product=service.product if service else "",
+            version=service.version if service else "",
+            cpe=service.cpe[0] if service and service.cpe else "",
+        )
+
+    @classmethod
+    def describe(cls) -> dict[str, Any]:
+        """The check's catalogue entry (shown by the platform in French and English)."""
+        return {
+            "id": cls.id,
+            "title": cls.title,
+            "title_fr": cls.title_fr,
+            "description": cls.description,
+            "description_fr": cls.description_fr,
+            "remediation": cls.remediation,
+            "remediation_fr": cls.remediation_fr,
+            "severity": cls.severity,
+            "confidence": cls.confidence,
+            "category": cls.category,
+            "references": list(cls.references),
+        }
+
+
+REGISTRY: dict[str, Check] = {}
+
+
+def register(check_class: type[Check]) -> type[Check]:
+    """Class decorator: add one instance of the check to the registry."""
+    if check_class.id in REGISTRY:
+        raise ValueError(f"duplicate check id {check_class.id}")
+    REGISTRY[check_class.id] = check_class()
+    return check_class
+
+
+def checks_for(policy_categories: frozenset[str]) -> list[Check]:
+    return [check for check in REGISTRY.values() if check.category in policy_categories]
+
+
+def recv_until(sock: Any, *, limit: int = 65536, marker: bytes | None = None) -> bytes:
+    """Read from a socket until `marker`, the limit, the peer closing or the timeout."""
+    data = b""
+    try:
+        while len(data) < limit:
+            chunk = sock.recv(4096)
+            if not chunk:
+                break
+            data += chunk
+            if marker is not None and marker in data:
+                break
+    except OSError:
+        pass
+    return data

@@ -1,0 +1,39 @@
+"""Redis answering without authentication."""
+
+from __future__ import annotations
+
+from rempart.engine.checks.base import Check, CheckContext, recv_until, register
+from rempart.engine.model import Finding, Host, Service
+
+
+@register
+class RedisNoAuth(Check):
+    id = "redis.no-auth"
+    title = "Redis accepts commands without authentication"
+    title_fr = "Redis accepte des commandes sans authentification"
+    description = ("The Redis server answers INFO without a password: anyone on the network can "
+                   "read and change its data and, through CONFIG, often take over the host.")
+    description_fr = ("Le serveur Redis répond à INFO sans mot de passe : toute personne sur le "
+                      "réseau peut lire et modifier ses données et, via CONFIG, souvent prendre "
+                      "le contrôle de la machine.")
+    remediation = ("Set a password (requirepass or ACL users), keep protected-mode on and bind "
+                   "Redis to the interfaces that need it.")
+    remediation_fr = ("Définir un mot de passe (requirepass ou utilisateurs ACL), laisser "
+                      "protected-mode actif et limiter les interfaces d'écoute.")
+    severity = "high"
+    references = ("https://redis.io/docs/latest/operate/oss_and_stack/management/security/",)
+    ports = (6379,)
+    services = ("redis",)
+
+    def run(self, context: CheckContext, host: Host, service: Service) -> list[Finding]:
+        try:
+            with context.allowed.tcp_connect(host.address, service.port, context.timeout) as sock:
+                sock.sendall(b"*2\r\n$4\r\nINFO\r\n$6\r\nserver\r\n")
+                reply = recv_until(sock, limit=16384, marker=b"\r\n\r\n")
+        except OSError:
+            return []
+        if not reply.startswith(b"$") or b"redis_version:" not in reply:
+            return []
+        version = reply.split(b"redis_version:", 1)[1].split(b"\r\n", 1)[0].decode(errors="replace")
+        service.product, service.version = service.product or "Redis", service.version or version
+        return [self.finding(host, service, evidence=f"INFO answered: redis_version:{version}")]

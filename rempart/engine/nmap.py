@@ -1,0 +1,265 @@
+"""nmap, driven through its XML output, parsed defensively (defusedxml).
+
+Two passes: host discovery and open ports across all targets in parallel, then version
+detection only on the open ports that native probes did not already identify.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import tempfile
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from xml.etree.ElementTree import Element, ParseError
+
+from defusedxml import ElementTree
+from defusedxml.common import DefusedXmlException
+
+from rempart.engine.model import Host, RateLimits, Service
+
+
+class NmapError(RuntimeError):
+    """nmap is missing, failed, or was stopped."""
+
+
+class NmapParseError(ValueError):
+    """An nmap XML document is malformed or truncated; the message says where."""
+
+
+@dataclass
+class NmapRun:
+    version: str = ""
+    hosts: list[Host] = field(default_factory=list)
+    hosts_down: list[str] = field(default_factory=list)
+    finished: bool = False
+    error: str = ""
+
+
+def nmap_path() -> str:
+    path = shutil.which(os.environ.get("REMPART_NMAP", "nmap"))
+    if path is None:
+        raise NmapError("nmap is not installed (Debian: apt-get install nmap)")
+    return path
+
+
+def privileged() -> bool:
+    return hasattr(os, "geteuid") and os.geteuid() == 0
+
+
+# --- parsing -----------------------------------------------------------------------------
+
+
+def parse_xml(data: bytes | str, *, source: str = "nmap XML") -> NmapRun:
+    """Parse an nmap XML document (`nmap -oX`). Raises NmapParseError on bad input."""
+    if isinstance(data, str):
+        data = data.encode()
+    if not data.strip():
+        raise NmapParseError(f"{source}: empty document")
+    try:
+        root = ElementTree.fromstring(data, forbid_dtd=False, forbid_entities=True)
+    except (ParseError, DefusedXmlException) as exc:
+        raise NmapParseError(f"{source}: not well-formed XML, possibly truncated ({exc})") from exc
+    if root.tag != "nmaprun":
+        raise NmapParseError(f"{source}: root element is <{root.tag}>, not <nmaprun>")
+    run = NmapRun(version=root.get("version", ""))
+    for index, element in enumerate(root.iter("host")):
+        host, up = _parse_host(element, f"{source}: host #{index + 1}")
+        if up:
+            run.hosts.append(host)
+        else:
+            run.hosts_down.append(host.address)
+    finished = root.find("runstats/finished")
+    run.finished = finished is not None and finished.get("exit", "success") == "success"
+    if finished is not None and finished.get("exit") == "error":
+        run.error = finished.get("errormsg", "nmap reported an error")
+    return run
+
+
+def _parse_host(element: Element, where: str) -> tuple[Host, bool]:
+    address = ""
+    host = Host(address="")
+    for addr in element.findall("address"):
+        kind = addr.get("addrtype")
+        if kind in ("ipv4", "ipv6") and not address:
+            address = addr.get("addr", "")
+        elif kind == "mac":
+            host.mac, host.mac_vendor = addr.get("addr", ""), addr.get("vendor", "")
+    if not address:
+        raise NmapParseError(f"{where}: no IP address")
+    host.address = address
+    host.hostnames = [
+        h.get("name", "") for h in element.findall("hostnames/hostname") if h.get("name")
+    ]
+    osmatch = element.find("os/osmatch")
+    if osmatch is not None:
+        host.os_guess = osmatch.get("name", "")
+    for port in element.findall("ports/port"):
+        service = _parse_port(port, where)
+        if service is not None:
+            host.services.append(service)
+    status = element.find("status")
+    up = status is None or status.get("state") == "up"
+    return host, up
+
+
+def _parse_port(element: Element, where: str) -> Service | None:
+    state = element.find("state")
+    if state is None or state.get("state") not in ("open", "open|filtered"):
+        return None
+    try:
+        number = int(element.get("portid", ""))
+    except ValueError as exc:
+        raise NmapParseError(f"{where}: invalid port {element.get('portid')!r}") from exc
+    protocol = element.get("protocol", "tcp")
+    if protocol not in ("tcp", "udp") or not 0 < number < 65536:  # noqa: PLR2004
+        raise NmapParseError(f"{where}: invalid port {protocol}/{number}")
+    service = Service(port=number, protocol=protocol, state=state.get("state", "open"))
+    info = element.find("service")
+    if info is not None:
+        service.name = info.get("name", "")
+        service.product = info.get("product", "")
+        service.version = info.get("version", "")
+        service.extrainfo = info.get("extrainfo", "")
+        service.tunnel = info.get("tunnel", "")
+        service.cpe = [c.text.strip() for c in info.findall("cpe") if c.text]
+        if info.get("method") == "probed":
+            service.identified_by = "nmap"
+    return service
+
+
+# --- running -----------------------------------------------------------------------------
+
+
+def _timing(rate: RateLimits, timing: str) -> list[str]:
+    return [
+        timing,
+        "--max-rate",
+        str(rate.max_rate),
+        "--min-hostgroup",
+        str(rate.host_parallelism),
+        "--host-timeout",
+        f"{rate.host_timeout_s}s",
+        "--max-retries",
+        "2",
+    ]
+
+
+def _write_list(directory: Path, name: str, items: list[str]) -> Path:
+    path = directory / name
+    path.write_text("\n".join(items) + "\n")
+    return path
+
+
+def run(
+    args: list[str], *, should_stop: Callable[[], bool] | None = None, timeout_s: float = 6 * 3600
+) -> NmapRun:
+    """Run nmap with XML on stdout; stop it when `should_stop()` becomes true."""
+    command = [nmap_path(), "-oX", "-", "--noninteractive", *args]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    stop = threading.Event()
+
+    def watch() -> None:
+        while not stop.wait(0.5):
+            if should_stop is not None and should_stop():
+                process.terminate()
+                return
+
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
+    try:
+        out, err = process.communicate(timeout=timeout_s)
+    except subprocess.TimeoutExpired as exc:
+        process.kill()
+        raise NmapError(f"nmap did not finish within {timeout_s:.0f} s") from exc
+    finally:
+        stop.set()
+    if should_stop is not None and should_stop():
+        raise NmapError("stopped")
+    if process.returncode != 0:
+        raise NmapError(f"nmap failed ({process.returncode}): {err.decode(errors='replace')[:500]}")
+    return parse_xml(out, source="nmap output")
+
+
+def discover(
+    addresses: list[str],
+    excluded: list[str],
+    *,
+    tcp_ports: str,
+    udp_ports: str,
+    rate: RateLimits,
+    timing: str,
+    should_stop: Callable[[], bool] | None = None,
+) -> NmapRun:
+    """Live hosts and their open ports, all targets in parallel."""
+    with tempfile.TemporaryDirectory(prefix="rempart-nmap-") as tmp:
+        directory = Path(tmp)
+        args = ["-n", "--open", "-iL", str(_write_list(directory, "targets", addresses))]
+        if excluded:
+            args += ["--excludefile", str(_write_list(directory, "excluded", excluded))]
+        ports = f"T:{tcp_ports}" + (f",U:{udp_ports}" if udp_ports and privileged() else "")
+        scan = ["-sS"] if privileged() else ["-sT"]
+        if udp_ports and privileged():
+            scan.append("-sU")
+        probes = (
+            ["-PE", "-PP", "-PS21,22,23,80,104,135,139,443,445,3389,8080", "-PA80,443", "-PU161"]
+            if privileged()
+            else ["-PS22,80,135,443,445,3389"]
+        )
+        return run(
+            [*args, *scan, *probes, "-p", ports, *_timing(rate, timing)], should_stop=should_stop
+        )
+
+
+def detect_versions(
+    address: str,
+    ports: list[int],
+    *,
+    rate: RateLimits,
+    should_stop: Callable[[], bool] | None = None,
+) -> NmapRun:
+    """Version detection on the given open TCP ports of one host."""
+    args = [
+        "-n",
+        "-Pn",
+        "-sV",
+        "--version-intensity",
+        "7",
+        "-p",
+        ",".join(str(p) for p in sorted(ports)),
+        "--host-timeout",
+        f"{rate.host_timeout_s}s",
+        "--max-rate",
+        str(rate.max_rate),
+        address,
+    ]
+    args.insert(0, "-sS" if privileged() else "-sT")
+    return run(args, should_stop=should_stop)
+
+
+def version() -> str:
+    result = subprocess.run([nmap_path(), "--version"], capture_output=True, text=True, check=False)
+    first = result.stdout.splitlines()[0] if result.stdout else ""
+    return first.replace("Nmap version", "").split("(")[0].strip()
+
+
+def merge_versions(host: Host, detected: NmapRun) -> None:
+    """Copy version-detection results into `host`'s services."""
+    found = next((h for h in detected.hosts if h.address == host.address), None)
+    if found is None:
+        return
+    for service in found.services:
+        current = host.service(service.port, service.protocol)
+        if current is None:
+            host.services.append(service)
+            continue
+        for name in ("name", "product", "version", "extrainfo", "tunnel", "identified_by"):
+            value: Any = getattr(service, name)
+            if value:
+                setattr(current, name, value)
+        if service.cpe:
+            current.cpe = service.cpe
