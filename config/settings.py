@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "rempart.accounts",
     "rempart.audit",
     "rempart.jobs",
+    "rempart.scanning",
     "rempart.dashboard",
     "rempart.api",
     "rempart.ops",

@@ -54,6 +54,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "accounts.purge_invitations",
         "schedule": 24 * 3600.0,
     },
+    "scanning-launch-due-scans": {
+        "task": "scanning.launch_due_scans",
+        "schedule": 60.0,
+    },
+    "scanning-expire-acceptances": {
+        "task": "scanning.expire_acceptances",
+        "schedule": 6 * 3600.0,
+    },
     "audit-verify-chain-nightly": {
         "task": "audit.verify_chain_scheduled",
         "schedule": 24 * 3600.0,

@@ -68,6 +68,14 @@ def expand(spec: str) -> list[IPAddress]:
         raise TargetError(f"{text}: not an address, a network, a range or a host name") from exc
 
 
+def validate_syntax(spec: str) -> None:
+    """Check a target's form without resolving names (names are resolved at scan time)."""
+    text = spec.strip()
+    if text and _HOSTNAME.match(text) and not text.replace(".", "").isdigit():
+        return
+    expand(text)
+
+
 def _resolve(name: str) -> list[IPAddress]:
     try:
         infos = socket.getaddrinfo(name, None, proto=socket.IPPROTO_TCP)

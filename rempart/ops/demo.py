@@ -131,8 +131,8 @@ class DemoAccounts:
 
 
 def demo_needed() -> bool:
-    """The demo loads only on a platform that has no establishment yet."""
-    return not Establishment.objects.exists()
+    """The demo loads only on a platform without member establishments yet."""
+    return not Establishment.objects.filter(is_operator_own=False).exists()
 
 
 @transaction.atomic
@@ -141,8 +141,10 @@ def demo_load(*, operator: Operator) -> DemoAccounts:
     group = EstablishmentGroup.objects.create(
         operator=operator, name="GHT Démo Seine-Ouest", code=GHT_CODE
     )
+    existing = {e.slug: e for e in Establishment.objects.filter(is_operator_own=True)}
     establishments = {
-        spec["slug"]: _establishment(operator, group, spec) for spec in ESTABLISHMENTS
+        spec["slug"]: existing.get(spec["slug"]) or _establishment(operator, group, spec)
+        for spec in ESTABLISHMENTS
     }
     group.support_establishment = establishments["ch-boulogne"]
     group.save(update_fields=["support_establishment"])

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -102,11 +103,17 @@ class Establishment(TimeStampedModel):
         _("FINESS ET"),
         max_length=9,
         unique=True,
+        null=True,
+        blank=True,
         validators=[finess.validate_finess],
         error_messages={"unique": _("An establishment with this FINESS ET already exists.")},
+        help_text=_("Required, except for the operator's own IT (which may have none)."),
     )
     finess_ej = models.CharField(
-        _("FINESS EJ (legal entity)"), max_length=9, validators=[finess.validate_finess]
+        _("FINESS EJ (legal entity)"),
+        max_length=9,
+        blank=True,
+        validators=[finess.validate_finess],
     )
     legal_entity_name = models.CharField(_("legal entity"), max_length=200, blank=True)
     siret = models.CharField(
@@ -140,12 +147,16 @@ class Establishment(TimeStampedModel):
 
     @property
     def department(self) -> str:
-        return finess.finess_department(self.finess_et)
+        return finess.finess_department(self.finess_et) if self.finess_et else ""
 
     def clean(self) -> None:
-        self.finess_et = finess.normalize(self.finess_et)
+        self.finess_et = finess.normalize(self.finess_et or "") or None
         self.finess_ej = finess.normalize(self.finess_ej)
         self.siret = finess.normalize(self.siret)
+        if not self.is_operator_own and not (self.finess_et and self.finess_ej):
+            raise ValidationError(
+                {"finess_et": _("A member establishment needs its FINESS ET and FINESS EJ.")}
+            )
 
 
 class Site(TenantOwnedModel):

@@ -1,0 +1,1 @@
+"""Vulnerability detection: scopes, scans, assets and the findings lifecycle."""

@@ -1,0 +1,62 @@
+"""The scan job: run the engine for a Scan row, keep the raw result, import it."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from typing import Any
+
+from django.core.files.base import ContentFile
+
+from rempart.engine.model import RateLimits, ScanJob
+from rempart.engine.runner import Progress, run_scan
+from rempart.jobs.models import JobRun
+from rempart.jobs.runner import JobCancelledError, JobContext, job
+from rempart.scanning.models import Scan
+from rempart.scanning.services.results import scan_result_import
+from rempart.scanning.services.scans import scan_fail, scan_mark_running
+
+
+def engine_job(scan: Scan) -> ScanJob:
+    return ScanJob(
+        targets=tuple(line for line in scan.targets.splitlines() if line.strip()),
+        exclusions=tuple(line for line in scan.exclusions.splitlines() if line.strip()),
+        policy=scan.policy, tcp_ports=scan.tcp_ports or None,
+        udp_ports=scan.udp_ports if scan.udp_ports else None,
+        rate=RateLimits(), job_id=str(scan.public_id),
+    )
+
+
+def _cancelled(context: JobContext) -> bool:
+    return JobRun.objects.filter(pk=context.run.pk, cancel_requested=True).exists()
+
+
+@job("scanning.scan")
+def run_scan_job(context: JobContext, *, scan_id: int) -> dict[str, Any]:
+    """Scan, then import: the job's progress follows the hosts being scanned."""
+    scan = Scan.objects.select_related("establishment").get(pk=scan_id)
+    scan_mark_running(scan)
+
+    def show(event: Progress) -> None:
+        context.progress(event.done, event.total, message=f"{event.phase}: {event.message}")
+        if event.phase == "hosts" and event.message and event.done:
+            context.log(f"host done: {event.message}")
+
+    result = run_scan(engine_job(scan), progress=show,
+                      should_stop=lambda: _cancelled(context))
+    payload = json.dumps(result.to_dict()).encode()
+    scan.result_file.save(f"{scan.public_id}.json.gz", ContentFile(gzip.compress(payload)),
+                          save=False)
+    try:
+        summary = scan_result_import(scan=scan, result=result)
+    except ValueError as exc:
+        scan_fail(scan, str(exc))
+        raise
+    context.log(f"{summary.hosts} hosts, {summary.services} services, {summary.new} new, "
+                f"{summary.fixed} fixed, {summary.reopened} reopened")
+    if result.status == "cancelled":
+        raise JobCancelledError
+    if result.status == "failed":
+        raise RuntimeError(result.error or "the scan failed")
+    return {"scan": str(scan.public_id), "hosts": summary.hosts, "new": summary.new,
+            "fixed": summary.fixed, "reopened": summary.reopened}

@@ -1,0 +1,1 @@
+"""Writes of the scanning app, one module per sub-domain."""
