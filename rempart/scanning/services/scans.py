@@ -100,10 +100,11 @@ def _checks(*, scope: Scope, targets: list[str], policy: str, actor: Any,
 
 
 @transaction.atomic
-def scan_request(*, scope: Scope, actor: Any, policy: str = Policy.STANDARD,
-                 targets: list[str] | None = None, ignore_window: bool = False,
-                 schedule: Any = None, ip_address: str | None = None) -> Scan:
-    """Queue a scan of `scope` (or of some of its targets) as a job with live progress."""
+def scan_create(*, scope: Scope, actor: Any, policy: str = Policy.STANDARD,
+                targets: list[str] | None = None, ignore_window: bool = False,
+                schedule: Any = None, ip_address: str | None = None,
+                actor_label: str | None = None) -> Scan:
+    """Check and record a scan of `scope` (or of some of its targets); nothing runs yet."""
     if actor is not None and not access.can(actor, Action.CHANGE, scope.establishment):
         raise PermissionDeniedError(_("You cannot launch scans for this establishment."))
     targets = targets or scope.target_lines()
@@ -114,14 +115,26 @@ def scan_request(*, scope: Scope, actor: Any, policy: str = Policy.STANDARD,
         tcp_ports=scope.tcp_ports, udp_ports=scope.udp_ports, schedule=schedule,
         requested_by=actor if getattr(actor, "is_authenticated", False) else None,
     )
+    audit_record(actor=actor, verb="scanning.scan.requested", target=scan, ip_address=ip_address,
+                 actor_label=actor_label,
+                 changes={"scope": scope.name, "policy": policy, "targets": targets,
+                          "ignore_window": ignore_window})
+    return scan
+
+
+@transaction.atomic
+def scan_request(*, scope: Scope, actor: Any, policy: str = Policy.STANDARD,
+                 targets: list[str] | None = None, ignore_window: bool = False,
+                 schedule: Any = None, ip_address: str | None = None) -> Scan:
+    """Queue a scan of `scope` (or of some of its targets) as a job with live progress."""
+    scan = scan_create(scope=scope, actor=actor, policy=policy, targets=targets,
+                       ignore_window=ignore_window, schedule=schedule, ip_address=ip_address)
+    scope = scan.scope  # type: ignore[assignment]
     scan.job = job_enqueue(
         kind="scanning.scan", title=_("Scan of %(scope)s") % {"scope": scope.name},
         actor=scan.requested_by, establishment=scope.establishment, params={"scan_id": scan.pk},
     )
     scan.save(update_fields=["job", "updated_at"])
-    audit_record(actor=actor, verb="scanning.scan.requested", target=scan, ip_address=ip_address,
-                 changes={"scope": scope.name, "policy": policy, "targets": targets,
-                          "ignore_window": ignore_window})
     return scan
 
 

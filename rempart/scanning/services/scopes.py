@@ -91,3 +91,56 @@ def next_run(schedule: ScanSchedule, after: dt.datetime | None = None) -> dt.dat
         if moment > local:
             return moment.astimezone(dt.UTC)
     return None
+
+
+CLI_SCOPE = "Ligne de commande (rempart scan)"
+
+
+@transaction.atomic
+def cli_scope_for(*, establishment: Any, targets: list[str], authorize: bool) -> Scope:
+    """The scope a command-line scan runs under.
+
+    With `authorize`, the targets are added to the establishment's command-line scope and an
+    authorisation valid today is recorded (audited). Without it, an existing authorised scope
+    must contain every target; otherwise OutOfScopeError lists the offending addresses.
+    """
+    from rempart.scanning.services.scans import (  # noqa: PLC0415  (avoid a cycle)
+        OutOfScopeError,
+        outside_scope,
+        valid_authorisation,
+    )
+
+    if authorize:
+        return _authorise_cli_targets(establishment, targets)
+    offending: list[str] | None = None
+    for scope in Scope.objects.filter(establishment=establishment, is_active=True):
+        if valid_authorisation(scope) is None:
+            continue
+        missing = outside_scope(scope, targets)
+        if not missing:
+            return scope
+        offending = missing if offending is None or len(missing) < len(offending) else offending
+    if offending is None:
+        offending = outside_scope(Scope(targets="0.0.0.0/32"), targets)
+    raise OutOfScopeError(offending)
+
+
+def _authorise_cli_targets(establishment: Any, targets: list[str]) -> Scope:
+    scope, _created = Scope.objects.get_or_create(
+        establishment=establishment, name=CLI_SCOPE, defaults={"targets": "\n".join(targets)},
+    )
+    known = set(scope.target_lines())
+    added = [t for t in targets if t not in known]
+    if added:
+        scope.targets = "\n".join([*scope.target_lines(), *added])
+    scope.is_active = True
+    scope.full_clean()
+    scope.save()
+    today = timezone.localdate()
+    ScopeAuthorisation.objects.create(
+        establishment=establishment, scope=scope, authorised_by="rempart scan --authorize",
+        authorised_on=today, valid_until=today, notes=", ".join(targets)[:2000],
+    )
+    audit_record(actor=None, actor_label="cli", verb="scanning.scope.authorised",
+                 target=scope, changes={"targets": targets, "added": added})
+    return scope

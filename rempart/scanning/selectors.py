@@ -1,0 +1,86 @@
+"""Reads of the scanning app, always scoped through `visible_to` (or a resolved scan)."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from django.db.models import Count, Q, QuerySet
+from django.http import Http404
+
+from rempart.core.actions import Action
+from rempart.scanning.choices import ACTIVE_STATUSES
+from rempart.scanning.models import Asset, Finding, Observation, Scan, Scope
+
+EXPORT_FIELDS = ("host", "port", "protocol", "check", "title", "severity", "confidence", "cves",
+                 "known_exploited", "evidence", "product", "version", "cpe")
+
+
+def finding_as_dict(finding: Finding, evidence: str | None = None) -> dict[str, Any]:
+    """The public form of a finding (CLI contract, API, exports)."""
+    return {
+        "host": finding.asset.address, "port": finding.port,
+        "protocol": finding.protocol or None, "check": finding.check_id,
+        "title": finding.title, "severity": finding.severity, "confidence": finding.confidence,
+        "cves": list(finding.cves), "known_exploited": finding.known_exploited,
+        "evidence": evidence if evidence is not None else finding.evidence,
+        "product": finding.product, "version": finding.version, "cpe": finding.cpe,
+    }
+
+
+def scan_findings_export(*, scan: Scan) -> list[dict[str, Any]]:
+    """The findings a scan observed present, with the evidence of that scan."""
+    observations = (
+        Observation.objects.filter(scan=scan, result="present")
+        .select_related("finding__asset").order_by("finding__asset__address", "finding__port")
+    )
+    return [finding_as_dict(o.finding, o.evidence) for o in observations]
+
+
+def _get(queryset: QuerySet[Any], **lookup: Any) -> Any:
+    try:
+        return queryset.get(**lookup)
+    except queryset.model.DoesNotExist as exc:
+        raise Http404 from exc
+
+
+def scope_list(*, user: Any, establishment: Any) -> QuerySet[Scope]:
+    return Scope.objects.visible_to(user).filter(establishment=establishment).annotate(
+        scan_count=Count("scans", distinct=True))
+
+
+def scope_get(*, user: Any, public_id: UUID, action: Action = Action.VIEW) -> Scope:
+    return _get(Scope.objects.visible_to(user, action=action), public_id=public_id)
+
+
+def scan_list(*, user: Any, establishment: Any = None) -> QuerySet[Scan]:
+    scans = Scan.objects.visible_to(user).select_related("scope", "requested_by", "job")
+    return scans.filter(establishment=establishment) if establishment is not None else scans
+
+
+def scan_get(*, user: Any, public_id: UUID, action: Action = Action.VIEW) -> Scan:
+    return _get(Scan.objects.visible_to(user, action=action).select_related("scope", "job"),
+                public_id=public_id)
+
+
+def asset_list(*, user: Any, establishment: Any = None) -> QuerySet[Asset]:
+    assets = Asset.objects.visible_to(user).annotate(
+        open_findings=Count("findings", filter=Q(findings__status__in=ACTIVE_STATUSES),
+                            distinct=True),
+        service_count=Count("services", filter=Q(services__is_open=True), distinct=True),
+    )
+    return assets.filter(establishment=establishment) if establishment is not None else assets
+
+
+def asset_get(*, user: Any, public_id: UUID, action: Action = Action.VIEW) -> Asset:
+    return _get(Asset.objects.visible_to(user, action=action), public_id=public_id)
+
+
+def finding_list(*, user: Any, establishment: Any = None) -> QuerySet[Finding]:
+    findings = Finding.objects.visible_to(user).select_related("asset", "assignee")
+    return findings.filter(establishment=establishment) if establishment is not None else findings
+
+
+def finding_get(*, user: Any, public_id: UUID, action: Action = Action.VIEW) -> Finding:
+    return _get(Finding.objects.visible_to(user, action=action).select_related(
+        "asset", "service", "assignee", "decision_by"), public_id=public_id)
