@@ -126,10 +126,12 @@ class World:
     def candidates(self, param: str) -> list[Any]:
         if param == "establishment":
             return [self.a.slug]
-        if param == "public_id":
+        if param in ("public_id", "other_id"):
             return [obj.public_id for obj in self.a_objects]
         if param == "kind":
-            return ["site", "contact"]
+            return ["site", "contact", "window", "schedule", "exclusion", "scope"]
+        if param == "action":  # decisions on a finding
+            return ["accept", "false-positive", "reopen", "assign", "comment"]
         if param == "email":
             return [self.personas["alice"].email]
         if param == "seq":

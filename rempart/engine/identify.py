@@ -8,6 +8,7 @@ ClientHello, or nothing at all (HL7: a silent MLLP listener is named by its port
 
 from __future__ import annotations
 
+import contextlib
 import ssl
 import struct
 
@@ -73,6 +74,7 @@ def dicom_associate(
     address: str,
     port: int,
     called: str,
+    *,
     calling: str = "REMPART",
     timeout: float = 3.0,
 ) -> int | None:
@@ -86,10 +88,8 @@ def dicom_associate(
             kind = header[0]
             if kind == 0x02:  # noqa: PLR2004  (accepted: release it politely)
                 sock.sendall(RELEASE_REQUEST)
-                try:
+                with contextlib.suppress(OSError):
                     sock.recv(64)
-                except OSError:
-                    pass
             return kind if kind in (0x02, 0x03, 0x07) else None
     except OSError:
         return None
@@ -100,7 +100,7 @@ def rdp_negotiate(
 ) -> tuple[str, int] | None:
     """X.224 connection request; returns ("response", selected protocol) or
     ("failure", failure code), or None when the port does not speak RDP."""
-    packet = bytes.fromhex("030000130ee00000000000010800") + struct.pack("<I", requested)
+    packet = bytes.fromhex("030000130ee0000000000001000800") + struct.pack("<I", requested)
     try:
         with allowed.tcp_connect(address, port, timeout) as sock:
             sock.sendall(packet)

@@ -171,7 +171,7 @@ def _parse_finding(raw: Any, index: int) -> Finding:
         raise ResultFormatError(f"{where}: invalid port {port!r}")
     if raw.get("protocol") not in (None, *PROTOCOLS):
         raise ResultFormatError(f"{where}: invalid protocol {raw.get('protocol')!r}")
-    known = {f for f in Finding.__dataclass_fields__}
+    known = set(Finding.__dataclass_fields__)
     return Finding(**{k: v for k, v in raw.items() if k in known})
 
 

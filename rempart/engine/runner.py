@@ -100,7 +100,8 @@ class _Run:
         hosts = self.result.hosts
         total, done = len(hosts), 0
         self.progress(Progress("hosts", 0, total, f"{total} live hosts"))
-        checks = load_all() and _enabled_checks(self.policy)
+        load_all()
+        checks = _enabled_checks(self.policy)
         with ThreadPoolExecutor(max_workers=max(1, min(self.job.rate.host_parallelism, 8))) as pool:
             for address in pool.map(lambda host: self._host(host, checks), hosts):
                 done += 1

@@ -33,7 +33,7 @@ def _range(spec: str) -> Iterator[IPAddress]:
     start = ipaddress.ip_address(start_text.strip())
     end_text = end_text.strip()
     if end_text.isdigit() and isinstance(start, ipaddress.IPv4Address):
-        end: IPAddress = ipaddress.IPv4Address(".".join(str(start).split(".")[:3] + [end_text]))
+        end: IPAddress = ipaddress.IPv4Address(".".join([*str(start).split(".")[:3], end_text]))
     else:
         end = ipaddress.ip_address(end_text)
     if type(start) is not type(end) or int(end) < int(start):

@@ -21,9 +21,11 @@ def engine_job(scan: Scan) -> ScanJob:
     return ScanJob(
         targets=tuple(line for line in scan.targets.splitlines() if line.strip()),
         exclusions=tuple(line for line in scan.exclusions.splitlines() if line.strip()),
-        policy=scan.policy, tcp_ports=scan.tcp_ports or None,
+        policy=scan.policy,
+        tcp_ports=scan.tcp_ports or None,
         udp_ports=scan.udp_ports if scan.udp_ports else None,
-        rate=RateLimits(), job_id=str(scan.public_id),
+        rate=RateLimits(),
+        job_id=str(scan.public_id),
     )
 
 
@@ -42,21 +44,28 @@ def run_scan_job(context: JobContext, *, scan_id: int) -> dict[str, Any]:
         if event.phase == "hosts" and event.message and event.done:
             context.log(f"host done: {event.message}")
 
-    result = run_scan(engine_job(scan), progress=show,
-                      should_stop=lambda: _cancelled(context))
+    result = run_scan(engine_job(scan), progress=show, should_stop=lambda: _cancelled(context))
     payload = json.dumps(result.to_dict()).encode()
-    scan.result_file.save(f"{scan.public_id}.json.gz", ContentFile(gzip.compress(payload)),
-                          save=False)
+    scan.result_file.save(
+        f"{scan.public_id}.json.gz", ContentFile(gzip.compress(payload)), save=False
+    )
     try:
         summary = scan_result_import(scan=scan, result=result)
     except ValueError as exc:
         scan_fail(scan, str(exc))
         raise
-    context.log(f"{summary.hosts} hosts, {summary.services} services, {summary.new} new, "
-                f"{summary.fixed} fixed, {summary.reopened} reopened")
+    context.log(
+        f"{summary.hosts} hosts, {summary.services} services, {summary.new} new, "
+        f"{summary.fixed} fixed, {summary.reopened} reopened"
+    )
     if result.status == "cancelled":
         raise JobCancelledError
     if result.status == "failed":
         raise RuntimeError(result.error or "the scan failed")
-    return {"scan": str(scan.public_id), "hosts": summary.hosts, "new": summary.new,
-            "fixed": summary.fixed, "reopened": summary.reopened}
+    return {
+        "scan": str(scan.public_id),
+        "hosts": summary.hosts,
+        "new": summary.new,
+        "fixed": summary.fixed,
+        "reopened": summary.reopened,
+    }

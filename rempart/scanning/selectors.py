@@ -12,19 +12,39 @@ from rempart.core.actions import Action
 from rempart.scanning.choices import ACTIVE_STATUSES
 from rempart.scanning.models import Asset, Finding, Observation, Scan, Scope
 
-EXPORT_FIELDS = ("host", "port", "protocol", "check", "title", "severity", "confidence", "cves",
-                 "known_exploited", "evidence", "product", "version", "cpe")
+EXPORT_FIELDS = (
+    "host",
+    "port",
+    "protocol",
+    "check",
+    "title",
+    "severity",
+    "confidence",
+    "cves",
+    "known_exploited",
+    "evidence",
+    "product",
+    "version",
+    "cpe",
+)
 
 
 def finding_as_dict(finding: Finding, evidence: str | None = None) -> dict[str, Any]:
     """The public form of a finding (CLI contract, API, exports)."""
     return {
-        "host": finding.asset.address, "port": finding.port,
-        "protocol": finding.protocol or None, "check": finding.check_id,
-        "title": finding.title, "severity": finding.severity, "confidence": finding.confidence,
-        "cves": list(finding.cves), "known_exploited": finding.known_exploited,
+        "host": finding.asset.address,
+        "port": finding.port,
+        "protocol": finding.protocol or None,
+        "check": finding.check_id,
+        "title": finding.title,
+        "severity": finding.severity,
+        "confidence": finding.confidence,
+        "cves": list(finding.cves),
+        "known_exploited": finding.known_exploited,
         "evidence": evidence if evidence is not None else finding.evidence,
-        "product": finding.product, "version": finding.version, "cpe": finding.cpe,
+        "product": finding.product,
+        "version": finding.version,
+        "cpe": finding.cpe,
     }
 
 
@@ -32,12 +52,16 @@ def scan_findings_export(*, scan: Scan) -> list[dict[str, Any]]:
     """The findings a scan observed present, with the evidence of that scan."""
     observations = (
         Observation.objects.filter(scan=scan, result="present")
-        .select_related("finding__asset").order_by("finding__asset__address", "finding__port")
+        .select_related("finding__asset")
+        .order_by("finding__asset__address", "finding__port")
     )
     return [finding_as_dict(o.finding, o.evidence) for o in observations]
 
 
-def _get(queryset: QuerySet[Any], **lookup: Any) -> Any:
+def _get(queryset: QuerySet[Any], establishment: Any = None, **lookup: Any) -> Any:
+    """One row of `queryset` (already scoped), of `establishment` when given; else 404."""
+    if establishment is not None:
+        queryset = queryset.filter(establishment=establishment)
     try:
         return queryset.get(**lookup)
     except queryset.model.DoesNotExist as exc:
@@ -45,12 +69,21 @@ def _get(queryset: QuerySet[Any], **lookup: Any) -> Any:
 
 
 def scope_list(*, user: Any, establishment: Any) -> QuerySet[Scope]:
-    return Scope.objects.visible_to(user).filter(establishment=establishment).annotate(
-        scan_count=Count("scans", distinct=True))
+    result: QuerySet[Scope] = (
+        Scope.objects.visible_to(user)
+        .filter(establishment=establishment)
+        .annotate(scan_count=Count("scans", distinct=True))
+    )
+    return result
 
 
-def scope_get(*, user: Any, public_id: UUID, action: Action = Action.VIEW) -> Scope:
-    return _get(Scope.objects.visible_to(user, action=action), public_id=public_id)
+def scope_get(
+    *, user: Any, public_id: UUID, action: Action = Action.VIEW, establishment: Any = None
+) -> Scope:
+    result: Scope = _get(
+        Scope.objects.visible_to(user, action=action), establishment, public_id=public_id
+    )
+    return result
 
 
 def scan_list(*, user: Any, establishment: Any = None) -> QuerySet[Scan]:
@@ -58,22 +91,37 @@ def scan_list(*, user: Any, establishment: Any = None) -> QuerySet[Scan]:
     return scans.filter(establishment=establishment) if establishment is not None else scans
 
 
-def scan_get(*, user: Any, public_id: UUID, action: Action = Action.VIEW) -> Scan:
-    return _get(Scan.objects.visible_to(user, action=action).select_related("scope", "job"),
-                public_id=public_id)
+def scan_get(
+    *, user: Any, public_id: UUID, action: Action = Action.VIEW, establishment: Any = None
+) -> Scan:
+    result: Scan = _get(
+        Scan.objects.visible_to(user, action=action).select_related("scope", "job"),
+        establishment,
+        public_id=public_id,
+    )
+    return result
 
 
 def asset_list(*, user: Any, establishment: Any = None) -> QuerySet[Asset]:
     assets = Asset.objects.visible_to(user).annotate(
-        open_findings=Count("findings", filter=Q(findings__status__in=ACTIVE_STATUSES),
-                            distinct=True),
+        open_findings=Count(
+            "findings", filter=Q(findings__status__in=ACTIVE_STATUSES), distinct=True
+        ),
         service_count=Count("services", filter=Q(services__is_open=True), distinct=True),
     )
-    return assets.filter(establishment=establishment) if establishment is not None else assets
+    result: QuerySet[Asset] = (
+        assets.filter(establishment=establishment) if establishment is not None else assets
+    )
+    return result
 
 
-def asset_get(*, user: Any, public_id: UUID, action: Action = Action.VIEW) -> Asset:
-    return _get(Asset.objects.visible_to(user, action=action), public_id=public_id)
+def asset_get(
+    *, user: Any, public_id: UUID, action: Action = Action.VIEW, establishment: Any = None
+) -> Asset:
+    result: Asset = _get(
+        Asset.objects.visible_to(user, action=action), establishment, public_id=public_id
+    )
+    return result
 
 
 def finding_list(*, user: Any, establishment: Any = None) -> QuerySet[Finding]:
@@ -81,6 +129,33 @@ def finding_list(*, user: Any, establishment: Any = None) -> QuerySet[Finding]:
     return findings.filter(establishment=establishment) if establishment is not None else findings
 
 
-def finding_get(*, user: Any, public_id: UUID, action: Action = Action.VIEW) -> Finding:
-    return _get(Finding.objects.visible_to(user, action=action).select_related(
-        "asset", "service", "assignee", "decision_by"), public_id=public_id)
+def finding_get(
+    *, user: Any, public_id: UUID, action: Action = Action.VIEW, establishment: Any = None
+) -> Finding:
+    result: Finding = _get(
+        Finding.objects.visible_to(user, action=action).select_related(
+            "asset", "service", "assignee", "decision_by"
+        ),
+        establishment,
+        public_id=public_id,
+    )
+    return result
+
+
+def exclusion_list(*, user: Any, establishment: Any) -> QuerySet[Any]:
+    from rempart.scanning.models import Exclusion  # noqa: PLC0415
+
+    return Exclusion.objects.visible_to(user).filter(establishment=establishment)
+
+
+def scoped_object_get(
+    *, user: Any, model: Any, public_id: UUID, establishment: Any, action: Action = Action.MANAGE
+) -> Any:
+    """A scope, exclusion, window or schedule of `establishment` the user may act on."""
+    return _get(model.objects.visible_to(user, action=action), establishment, public_id=public_id)
+
+
+def authorisation_get(*, user: Any, public_id: UUID, establishment: Any) -> Any:
+    from rempart.scanning.models import ScopeAuthorisation  # noqa: PLC0415
+
+    return _get(ScopeAuthorisation.objects.visible_to(user), establishment, public_id=public_id)

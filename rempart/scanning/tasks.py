@@ -23,8 +23,9 @@ def launch_due_scans_task() -> int:
     due = ScanSchedule.objects.filter(enabled=True, next_run_at__lte=timezone.now())
     for schedule in due.select_related("scope", "establishment"):
         try:
-            scan_request(scope=schedule.scope, actor=None, policy=schedule.policy,
-                         schedule=schedule)
+            scan_request(
+                scope=schedule.scope, actor=None, policy=schedule.policy, schedule=schedule
+            )
             launched += 1
         except ApplicationError as exc:
             logger.warning("scheduled scan of %s not launched: %s", schedule.scope, exc.message)

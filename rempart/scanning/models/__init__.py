@@ -2,6 +2,7 @@
 
 from rempart.scanning.models.findings import Finding, FindingComment, FindingEvent, Observation
 from rempart.scanning.models.inventory import Asset, Service
+from rempart.scanning.models.reports import Report
 from rempart.scanning.models.scans import Scan
 from rempart.scanning.models.scopes import (
     Exclusion,
@@ -12,6 +13,17 @@ from rempart.scanning.models.scopes import (
 )
 
 __all__ = [
-    "Asset", "Exclusion", "Finding", "FindingComment", "FindingEvent", "Observation", "Scan",
-    "ScanSchedule", "ScanWindow", "Scope", "ScopeAuthorisation", "Service",
+    "Asset",
+    "Exclusion",
+    "Finding",
+    "FindingComment",
+    "FindingEvent",
+    "Observation",
+    "Report",
+    "Scan",
+    "ScanSchedule",
+    "ScanWindow",
+    "Scope",
+    "ScopeAuthorisation",
+    "Service",
 ]

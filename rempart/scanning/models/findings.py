@@ -17,10 +17,17 @@ class Finding(TenantOwnedModel):
     descriptions, evidence or timestamps, so rescans never duplicate a finding.
     """
 
-    asset = models.ForeignKey("scanning.Asset", on_delete=models.CASCADE,
-                              related_name="findings", verbose_name=_("asset"))
-    service = models.ForeignKey("scanning.Service", on_delete=models.SET_NULL, null=True,
-                                blank=True, related_name="findings", verbose_name=_("service"))
+    asset = models.ForeignKey(
+        "scanning.Asset", on_delete=models.CASCADE, related_name="findings", verbose_name=_("asset")
+    )
+    service = models.ForeignKey(
+        "scanning.Service",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="findings",
+        verbose_name=_("service"),
+    )
     port = models.PositiveIntegerField(_("port"), null=True, blank=True)
     protocol = models.CharField(_("protocol"), max_length=3, blank=True)
     check_id = models.CharField(_("check"), max_length=100, db_index=True)
@@ -30,8 +37,9 @@ class Finding(TenantOwnedModel):
     title_fr = models.CharField(_("title (French)"), max_length=300)
     severity = models.CharField(_("severity"), max_length=10, choices=Severity, db_index=True)
     confidence = models.CharField(_("confidence"), max_length=10, choices=Confidence)
-    status = models.CharField(_("status"), max_length=20, choices=FindingStatus,
-                              default=FindingStatus.NEW, db_index=True)
+    status = models.CharField(
+        _("status"), max_length=20, choices=FindingStatus, default=FindingStatus.NEW, db_index=True
+    )
     evidence = models.TextField(_("evidence"), blank=True)
     cves = models.JSONField(_("CVE"), default=list, blank=True)
     known_exploited = models.BooleanField(_("known exploited (KEV)"), default=False)
@@ -45,11 +53,22 @@ class Finding(TenantOwnedModel):
     fixed_at = models.DateTimeField(_("fixed at"), null=True, blank=True)
     reopen_count = models.PositiveIntegerField(_("times reopened"), default=0)
     due_at = models.DateTimeField(_("remediation due"), null=True, blank=True)
-    assignee = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
-                                 blank=True, related_name="+", verbose_name=_("assigned to"))
-    decision_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
-                                    null=True, blank=True, related_name="+",
-                                    verbose_name=_("decided by"))
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("assigned to"),
+    )
+    decision_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("decided by"),
+    )
     decision_reason = models.TextField(_("justification"), blank=True)
     accepted_until = models.DateField(_("accepted until"), null=True, blank=True)
 
@@ -58,11 +77,15 @@ class Finding(TenantOwnedModel):
         verbose_name = _("finding")
         verbose_name_plural = _("findings")
         constraints = [
-            models.UniqueConstraint(fields=["establishment", "fingerprint"],
-                                    name="scanning_finding_unique_fingerprint")
+            models.UniqueConstraint(
+                fields=["establishment", "fingerprint"], name="scanning_finding_unique_fingerprint"
+            )
         ]
-        indexes = [models.Index(fields=["establishment", "status", "severity"],
-                                name="finding_estab_status_sev")]
+        indexes = [
+            models.Index(
+                fields=["establishment", "status", "severity"], name="finding_estab_status_sev"
+            )
+        ]
 
     def __str__(self) -> str:
         where = f"{self.asset.address}:{self.port}" if self.port else self.asset.address
@@ -72,10 +95,15 @@ class Finding(TenantOwnedModel):
 class Observation(TenantOwnedModel):
     """What one scan said about one finding: present, absent, or not covered."""
 
-    finding = models.ForeignKey(Finding, on_delete=models.CASCADE, related_name="observations",
-                                verbose_name=_("finding"))
-    scan = models.ForeignKey("scanning.Scan", on_delete=models.CASCADE,
-                             related_name="observations", verbose_name=_("scan"))
+    finding = models.ForeignKey(
+        Finding, on_delete=models.CASCADE, related_name="observations", verbose_name=_("finding")
+    )
+    scan = models.ForeignKey(
+        "scanning.Scan",
+        on_delete=models.CASCADE,
+        related_name="observations",
+        verbose_name=_("scan"),
+    )
     result = models.CharField(_("result"), max_length=12, choices=ObservationResult)
     evidence = models.TextField(_("evidence"), blank=True)
     severity = models.CharField(_("severity"), max_length=10, choices=Severity, blank=True)
@@ -95,14 +123,27 @@ class Observation(TenantOwnedModel):
 class FindingEvent(TenantOwnedModel):
     """A status change of a finding, by a scan or by a person."""
 
-    finding = models.ForeignKey(Finding, on_delete=models.CASCADE, related_name="events",
-                                verbose_name=_("finding"))
+    finding = models.ForeignKey(
+        Finding, on_delete=models.CASCADE, related_name="events", verbose_name=_("finding")
+    )
     from_status = models.CharField(_("from"), max_length=20, choices=FindingStatus, blank=True)
     to_status = models.CharField(_("to"), max_length=20, choices=FindingStatus)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
-                              blank=True, related_name="+", verbose_name=_("by"))
-    scan = models.ForeignKey("scanning.Scan", on_delete=models.SET_NULL, null=True, blank=True,
-                             related_name="+", verbose_name=_("scan"))
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+    scan = models.ForeignKey(
+        "scanning.Scan",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("scan"),
+    )
     reason = models.TextField(_("reason"), blank=True)
 
     class Meta:
@@ -115,10 +156,16 @@ class FindingEvent(TenantOwnedModel):
 
 
 class FindingComment(TenantOwnedModel):
-    finding = models.ForeignKey(Finding, on_delete=models.CASCADE, related_name="comments",
-                                verbose_name=_("finding"))
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
-                               related_name="+", verbose_name=_("author"))
+    finding = models.ForeignKey(
+        Finding, on_delete=models.CASCADE, related_name="comments", verbose_name=_("finding")
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("author"),
+    )
     text = models.TextField(_("comment"))
 
     class Meta:

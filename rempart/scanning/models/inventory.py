@@ -18,11 +18,13 @@ class Asset(TenantOwnedModel):
     mac = models.CharField(_("MAC address"), max_length=17, blank=True)
     mac_vendor = models.CharField(_("MAC vendor"), max_length=200, blank=True)
     os_guess = models.CharField(_("operating system (guessed)"), max_length=200, blank=True)
-    asset_class = models.CharField(_("class"), max_length=20, choices=AssetClass,
-                                   default=AssetClass.OTHER)
+    asset_class = models.CharField(
+        _("class"), max_length=20, choices=AssetClass, default=AssetClass.OTHER
+    )
     class_set_manually = models.BooleanField(_("class set by a person"), default=False)
-    criticality = models.CharField(_("criticality"), max_length=10, choices=Criticality,
-                                   default=Criticality.MEDIUM)
+    criticality = models.CharField(
+        _("criticality"), max_length=10, choices=Criticality, default=Criticality.MEDIUM
+    )
     tags = models.JSONField(_("tags"), default=list, blank=True)
     first_seen = models.DateTimeField(_("first seen"))
     last_seen = models.DateTimeField(_("last seen"))
@@ -32,9 +34,11 @@ class Asset(TenantOwnedModel):
         verbose_name = _("asset")
         verbose_name_plural = _("assets")
         constraints = [
-            models.UniqueConstraint(fields=["establishment", "address"],
-                                    name="scanning_asset_unique_address",
-                                    violation_error_message=_("This address is already known."))
+            models.UniqueConstraint(
+                fields=["establishment", "address"],
+                name="scanning_asset_unique_address",
+                violation_error_message=_("This address is already known."),
+            )
         ]
 
     def __str__(self) -> str:
@@ -44,8 +48,9 @@ class Asset(TenantOwnedModel):
 class Service(TenantOwnedModel):
     """An open port of an asset and what runs behind it."""
 
-    asset = models.ForeignKey(Asset, on_delete=models.CASCADE, related_name="services",
-                              verbose_name=_("asset"))
+    asset = models.ForeignKey(
+        Asset, on_delete=models.CASCADE, related_name="services", verbose_name=_("asset")
+    )
     port = models.PositiveIntegerField(_("port"))
     protocol = models.CharField(_("protocol"), max_length=3)
     name = models.CharField(_("service"), max_length=100, blank=True)
@@ -63,8 +68,9 @@ class Service(TenantOwnedModel):
         verbose_name = _("service")
         verbose_name_plural = _("services")
         constraints = [
-            models.UniqueConstraint(fields=["asset", "port", "protocol"],
-                                    name="scanning_service_unique_port")
+            models.UniqueConstraint(
+                fields=["asset", "port", "protocol"], name="scanning_service_unique_port"
+            )
         ]
 
     def __str__(self) -> str:

@@ -13,24 +13,49 @@ from rempart.scanning.choices import Policy, ScanSource, ScanStatus
 class Scan(TenantOwnedModel):
     """A scan request and its outcome. The raw result is kept as a file for re-processing."""
 
-    scope = models.ForeignKey("scanning.Scope", on_delete=models.PROTECT, related_name="scans",
-                              null=True, blank=True, verbose_name=_("scope"))
+    scope = models.ForeignKey(
+        "scanning.Scope",
+        on_delete=models.PROTECT,
+        related_name="scans",
+        null=True,
+        blank=True,
+        verbose_name=_("scope"),
+    )
     policy = models.CharField(_("policy"), max_length=20, choices=Policy, default=Policy.STANDARD)
-    source = models.CharField(_("source"), max_length=20, choices=ScanSource,
-                              default=ScanSource.ENGINE)
-    status = models.CharField(_("status"), max_length=20, choices=ScanStatus,
-                              default=ScanStatus.QUEUED, db_index=True)
+    source = models.CharField(
+        _("source"), max_length=20, choices=ScanSource, default=ScanSource.ENGINE
+    )
+    status = models.CharField(
+        _("status"), max_length=20, choices=ScanStatus, default=ScanStatus.QUEUED, db_index=True
+    )
     targets = models.TextField(_("targets"))
     exclusions = models.TextField(_("exclusions"), blank=True)
     tcp_ports = models.CharField(_("TCP ports"), max_length=2000, blank=True)
     udp_ports = models.CharField(_("UDP ports"), max_length=500, blank=True)
-    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
-                                     null=True, blank=True, related_name="+",
-                                     verbose_name=_("requested by"))
-    schedule = models.ForeignKey("scanning.ScanSchedule", on_delete=models.SET_NULL, null=True,
-                                 blank=True, related_name="scans", verbose_name=_("schedule"))
-    job = models.ForeignKey("jobs.JobRun", on_delete=models.SET_NULL, null=True, blank=True,
-                            related_name="+", verbose_name=_("job"))
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("requested by"),
+    )
+    schedule = models.ForeignKey(
+        "scanning.ScanSchedule",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="scans",
+        verbose_name=_("schedule"),
+    )
+    job = models.ForeignKey(
+        "jobs.JobRun",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("job"),
+    )
     started_at = models.DateTimeField(_("started at"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
     error = models.TextField(_("error"), blank=True)

@@ -35,16 +35,21 @@ class Scope(TenantOwnedModel):
 
     name = models.CharField(_("name"), max_length=200)
     targets = models.TextField(
-        _("targets"), validators=[_validate_targets],
-        help_text=_("One per line: address, CIDR block (10.1.0.0/24), range (10.1.0.10-40) or "
-                    "host name. Text after # is a comment."),
+        _("targets"),
+        validators=[_validate_targets],
+        help_text=_(
+            "One per line: address, CIDR block (10.1.0.0/24), range (10.1.0.10-40) or "
+            "host name. Text after # is a comment."
+        ),
     )
     deep_allowed = models.BooleanField(
-        _("deep policy allowed"), default=False,
+        _("deep policy allowed"),
+        default=False,
         help_text=_("Allows intrusive checks (default credentials, HL7 acknowledgement)."),
     )
-    tcp_ports = models.CharField(_("TCP ports"), max_length=2000, blank=True,
-                                 help_text=_("Empty: the policy's default set."))
+    tcp_ports = models.CharField(
+        _("TCP ports"), max_length=2000, blank=True, help_text=_("Empty: the policy's default set.")
+    )
     udp_ports = models.CharField(_("UDP ports"), max_length=500, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
 
@@ -53,9 +58,11 @@ class Scope(TenantOwnedModel):
         verbose_name = _("scope")
         verbose_name_plural = _("scopes")
         constraints = [
-            models.UniqueConstraint(fields=["establishment", "name"],
-                                    name="scanning_scope_unique_name",
-                                    violation_error_message=_("A scope with this name exists."))
+            models.UniqueConstraint(
+                fields=["establishment", "name"],
+                name="scanning_scope_unique_name",
+                violation_error_message=_("A scope with this name exists."),
+            )
         ]
 
     def __str__(self) -> str:
@@ -68,16 +75,23 @@ class Scope(TenantOwnedModel):
 class ScopeAuthorisation(TenantOwnedModel):
     """Who authorised scanning a scope, when, until when, with the signed document."""
 
-    scope = models.ForeignKey(Scope, on_delete=models.CASCADE, related_name="authorisations",
-                              verbose_name=_("scope"))
-    authorised_by = models.CharField(_("authorised by"), max_length=200,
-                                     help_text=_("Name and function of the signatory."))
+    scope = models.ForeignKey(
+        Scope, on_delete=models.CASCADE, related_name="authorisations", verbose_name=_("scope")
+    )
+    authorised_by = models.CharField(
+        _("authorised by"), max_length=200, help_text=_("Name and function of the signatory.")
+    )
     authorised_on = models.DateField(_("authorised on"), default=dt.date.today)
     valid_until = models.DateField(_("valid until"))
     document = models.FileField(_("document"), upload_to="scanning/authorisations/", blank=True)
     notes = models.TextField(_("notes"), blank=True)
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
-                                    null=True, related_name="+", verbose_name=_("recorded by"))
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("recorded by"),
+    )
 
     class Meta:
         ordering = ["-valid_until"]
@@ -96,8 +110,13 @@ class Exclusion(TenantOwnedModel):
 
     target = models.CharField(_("address or network"), max_length=100)
     reason = models.CharField(_("reason"), max_length=300)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
-                                   null=True, related_name="+", verbose_name=_("created by"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
 
     class Meta:
         ordering = ["target"]
@@ -117,8 +136,9 @@ class Exclusion(TenantOwnedModel):
 class ScanWindow(TenantOwnedModel):
     """When scans of a scope may run (Europe/Paris); overnight windows end the next day."""
 
-    scope = models.ForeignKey(Scope, on_delete=models.CASCADE, related_name="windows",
-                              verbose_name=_("scope"))
+    scope = models.ForeignKey(
+        Scope, on_delete=models.CASCADE, related_name="windows", verbose_name=_("scope")
+    )
     weekday = models.PositiveSmallIntegerField(_("day"), choices=Weekday)
     start = models.TimeField(_("from"))
     end = models.TimeField(_("to"))
@@ -129,25 +149,32 @@ class ScanWindow(TenantOwnedModel):
         verbose_name_plural = _("scan windows")
 
     def __str__(self) -> str:
-        return f"{self.get_weekday_display()} {self.start:%H:%M}–{self.end:%H:%M}"
+        return f"{self.get_weekday_display()} {self.start:%H:%M}-{self.end:%H:%M}"
 
 
 class ScanSchedule(TenantOwnedModel):
     """A recurring scan of a scope; launched by the scheduler inside the allowed windows."""
 
-    scope = models.ForeignKey(Scope, on_delete=models.CASCADE, related_name="schedules",
-                              verbose_name=_("scope"))
+    scope = models.ForeignKey(
+        Scope, on_delete=models.CASCADE, related_name="schedules", verbose_name=_("scope")
+    )
     policy = models.CharField(_("policy"), max_length=20, choices=Policy, default=Policy.STANDARD)
-    frequency = models.CharField(_("frequency"), max_length=10, choices=Frequency,
-                                 default=Frequency.WEEKLY)
+    frequency = models.CharField(
+        _("frequency"), max_length=10, choices=Frequency, default=Frequency.WEEKLY
+    )
     weekday = models.PositiveSmallIntegerField(_("day of the week"), choices=Weekday, default=5)
     day_of_month = models.PositiveSmallIntegerField(_("day of the month"), default=1)
     time = models.TimeField(_("time"), default=dt.time(22, 0))
     enabled = models.BooleanField(_("enabled"), default=True)
     next_run_at = models.DateTimeField(_("next run"), null=True, blank=True)
     last_run_at = models.DateTimeField(_("last run"), null=True, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
-                                   null=True, related_name="+", verbose_name=_("created by"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
 
     class Meta:
         ordering = ["scope__name", "time"]

@@ -43,8 +43,15 @@ class ImportSummary:
     dropped: list[str] = field(default_factory=list)
 
 
-def fingerprint(establishment_id: int, address: str, protocol: str | None, port: int | None,
-                check: str, key: str) -> str:
+def fingerprint(
+    establishment_id: int,
+    address: str,
+    *,
+    protocol: str | None,
+    port: int | None,
+    check: str,
+    key: str,
+) -> str:
     where = f"{protocol}/{port}" if port else "host"
     raw = f"{establishment_id}|{address}|{where}|{check}|{key}"
     return hashlib.sha256(raw.encode()).hexdigest()
@@ -93,8 +100,9 @@ class _Importer:
     # --- inventory ------------------------------------------------------------------------
 
     def _asset(self, host: EngineHost) -> None:
-        asset, created = Asset.objects.get_or_create(
-            establishment=self.establishment, address=host.address,
+        asset, _created = Asset.objects.get_or_create(
+            establishment=self.establishment,
+            address=host.address,
             defaults={"first_seen": self.now, "last_seen": self.now},
         )
         asset.last_seen = self.now
@@ -111,31 +119,38 @@ class _Importer:
         self._services(asset, host)
 
     def _services(self, asset: Asset, host: EngineHost) -> None:
-        scanned = {"tcp": _ports(self.result.coverage.tcp_ports),
-                   "udp": _ports(self.result.coverage.udp_ports)}
+        scanned = {
+            "tcp": _ports(self.result.coverage.tcp_ports),
+            "udp": _ports(self.result.coverage.udp_ports),
+        }
         seen: set[tuple[int, str]] = set()
         for item in host.services:
+            fields = {
+                "establishment": self.establishment,
+                "name": item.name[:100],
+                "product": item.product[:200],
+                "version": item.version[:200],
+                "extrainfo": item.extrainfo[:300],
+                "cpe": (item.cpe[0] if item.cpe else "")[:300],
+                "tunnel": item.tunnel[:10],
+                "is_open": True,
+                "last_seen": self.now,
+            }
             service, _created = Service.objects.update_or_create(
-                asset=asset, port=item.port, protocol=item.protocol,
-                defaults={
-                    "establishment": self.establishment, "name": item.name[:100],
-                    "product": item.product[:200], "version": item.version[:200],
-                    "extrainfo": item.extrainfo[:300], "cpe": (item.cpe[0] if item.cpe else "")[:300],
-                    "tunnel": item.tunnel[:10], "is_open": True, "last_seen": self.now,
-                },
-                create_defaults={
-                    "establishment": self.establishment, "name": item.name[:100],
-                    "product": item.product[:200], "version": item.version[:200],
-                    "extrainfo": item.extrainfo[:300], "cpe": (item.cpe[0] if item.cpe else "")[:300],
-                    "tunnel": item.tunnel[:10], "is_open": True, "first_seen": self.now,
-                    "last_seen": self.now,
-                },
+                asset=asset,
+                port=item.port,
+                protocol=item.protocol,
+                defaults=fields,
+                create_defaults={**fields, "first_seen": self.now},
             )
             self.services[(host.address, item.port, item.protocol)] = service
             seen.add((item.port, item.protocol))
             self.summary.services += 1
-        closed = [s.pk for s in asset.services.filter(is_open=True)
-                  if (s.port, s.protocol) not in seen and s.port in scanned.get(s.protocol, set())]
+        closed = [
+            s.pk
+            for s in asset.services.filter(is_open=True)
+            if (s.port, s.protocol) not in seen and s.port in scanned.get(s.protocol, set())
+        ]
         Service.objects.filter(pk__in=closed).update(is_open=False)
 
     # --- findings ---------------------------------------------------------------------------
@@ -144,34 +159,63 @@ class _Importer:
         incoming: dict[str, EngineFinding] = {}
         for item in self.result.findings:
             if item.host in self.assets:
-                key = fingerprint(self.establishment.pk, item.host, item.protocol, item.port,
-                                  item.check, item.key)
+                key = fingerprint(
+                    self.establishment.pk,
+                    item.host,
+                    protocol=item.protocol,
+                    port=item.port,
+                    check=item.check,
+                    key=item.key,
+                )
                 incoming.setdefault(key, item)
-        existing = {f.fingerprint: f for f in Finding.objects.filter(
-            establishment=self.establishment, fingerprint__in=list(incoming))}
+        existing = {
+            f.fingerprint: f
+            for f in Finding.objects.filter(
+                establishment=self.establishment, fingerprint__in=list(incoming)
+            )
+        }
         for key, item in incoming.items():
             finding = existing.get(key)
             if finding is None:
                 finding = self._create(key, item)
             else:
                 self._seen_again(finding, item)
-            self.observations.append(Observation(
-                establishment=self.establishment, finding=finding, scan=self.scan,
-                result=ObservationResult.PRESENT, evidence=item.evidence, severity=item.severity,
-            ))
+            self.observations.append(
+                Observation(
+                    establishment=self.establishment,
+                    finding=finding,
+                    scan=self.scan,
+                    result=ObservationResult.PRESENT,
+                    evidence=item.evidence,
+                    severity=item.severity,
+                )
+            )
             self.summary.present += 1
         return set(incoming)
 
     def _create(self, key: str, item: EngineFinding) -> Finding:
         finding = Finding.objects.create(
-            establishment=self.establishment, asset=self.assets[item.host],
+            establishment=self.establishment,
+            asset=self.assets[item.host],
             service=self.services.get((item.host, item.port or 0, item.protocol or "")),
-            port=item.port, protocol=item.protocol or "", check_id=item.check, key=item.key[:200],
-            fingerprint=key, title=item.title[:300], title_fr=item.title_fr[:300],
-            severity=item.severity, confidence=item.confidence, evidence=item.evidence,
-            cves=item.cves, references=item.references, product=item.product[:200],
-            version=item.version[:200], cpe=item.cpe[:300], first_seen=self.now,
-            last_seen=self.now, due_at=due_at(item.severity, self.now),
+            port=item.port,
+            protocol=item.protocol or "",
+            check_id=item.check,
+            key=item.key[:200],
+            fingerprint=key,
+            title=item.title[:300],
+            title_fr=item.title_fr[:300],
+            severity=item.severity,
+            confidence=item.confidence,
+            evidence=item.evidence,
+            cves=item.cves,
+            references=item.references,
+            product=item.product[:200],
+            version=item.version[:200],
+            cpe=item.cpe[:300],
+            first_seen=self.now,
+            last_seen=self.now,
+            due_at=due_at(item.severity, self.now),
         )
         self._event(finding, "", FindingStatus.NEW)
         self.summary.new += 1
@@ -184,8 +228,9 @@ class _Importer:
         elif before == FindingStatus.FIXED:
             finding.status, finding.fixed_at = FindingStatus.REOPENED, None
             finding.reopen_count += 1
-            finding.due_at = due_at(item.severity, self.now,
-                                    known_exploited=finding.known_exploited)
+            finding.due_at = due_at(
+                item.severity, self.now, known_exploited=finding.known_exploited
+            )
             self.summary.reopened += 1
         finding.last_seen, finding.evidence = self.now, item.evidence
         finding.severity, finding.confidence = item.severity, item.confidence
@@ -196,18 +241,29 @@ class _Importer:
             self._event(finding, before, finding.status)
 
     def _absent_findings(self, seen: set[str]) -> None:
-        candidates = Finding.objects.filter(establishment=self.establishment).exclude(
-            fingerprint__in=list(seen)).exclude(status=FindingStatus.FIXED).select_related("asset")
-        covered_checks = {(c["host"], c.get("port"), c.get("protocol"), c["check"])
-                          for c in self.result.coverage.checks if c.get("status") == "ok"}
+        candidates = (
+            Finding.objects.filter(establishment=self.establishment)
+            .exclude(fingerprint__in=list(seen))
+            .exclude(status=FindingStatus.FIXED)
+            .select_related("asset")
+        )
+        covered_checks = {
+            (c["host"], c.get("port"), c.get("protocol"), c["check"])
+            for c in self.result.coverage.checks
+            if c.get("status") == "ok"
+        }
         for finding in candidates.iterator(chunk_size=1000):
             if not self._targeted(finding.asset.address):
                 continue
             covered = self._covered(finding, covered_checks)
-            self.observations.append(Observation(
-                establishment=self.establishment, finding=finding, scan=self.scan,
-                result=ObservationResult.ABSENT if covered else ObservationResult.NOT_COVERED,
-            ))
+            self.observations.append(
+                Observation(
+                    establishment=self.establishment,
+                    finding=finding,
+                    scan=self.scan,
+                    result=ObservationResult.ABSENT if covered else ObservationResult.NOT_COVERED,
+                )
+            )
             if covered and finding.status in ACTIVE_STATUSES:
                 before = finding.status
                 finding.status, finding.fixed_at = FindingStatus.FIXED, self.now
@@ -230,8 +286,11 @@ class _Importer:
             return False  # the host did not answer: it may be off, not fixed
         if not finding.port:
             return any(c[0] == address and c[3] == finding.check_id for c in checks)
-        spec = (self.result.coverage.tcp_ports if finding.protocol == "tcp"
-                else self.result.coverage.udp_ports)
+        spec = (
+            self.result.coverage.tcp_ports
+            if finding.protocol == "tcp"
+            else self.result.coverage.udp_ports
+        )
         if finding.port not in _ports(spec):
             return False  # this scan did not look at that port
         host = next((h for h in self.result.hosts if h.address == address), None)
@@ -242,10 +301,15 @@ class _Importer:
         return (address, finding.port, finding.protocol, finding.check_id) in checks
 
     def _event(self, finding: Finding, before: str, after: str) -> None:
-        self.events.append(FindingEvent(
-            establishment=self.establishment, finding=finding, from_status=before,
-            to_status=after, scan=self.scan,
-        ))
+        self.events.append(
+            FindingEvent(
+                establishment=self.establishment,
+                finding=finding,
+                from_status=before,
+                to_status=after,
+                scan=self.scan,
+            )
+        )
 
 
 def _ports(spec: str) -> set[int]:
@@ -262,8 +326,11 @@ def scan_result_import(*, scan: Scan, result: ScanResult, actor: Any = None) -> 
         summary = _Importer(scan, result).run()
     except TargetError as exc:
         raise ValueError(f"the scan's targets are invalid: {exc}") from exc
-    scan.status = {"completed": ScanStatus.COMPLETED, "failed": ScanStatus.FAILED,
-                   "cancelled": ScanStatus.CANCELLED}.get(result.status, ScanStatus.FAILED)
+    scan.status = {
+        "completed": ScanStatus.COMPLETED,
+        "failed": ScanStatus.FAILED,
+        "cancelled": ScanStatus.CANCELLED,
+    }.get(result.status, ScanStatus.FAILED)
     notes = [result.error] if result.error else []
     if summary.dropped:
         notes.append("ignored out-of-scope addresses: " + ", ".join(summary.dropped[:20]))
@@ -274,10 +341,18 @@ def scan_result_import(*, scan: Scan, result: ScanResult, actor: Any = None) -> 
     scan.findings_reopened, scan.findings_present = summary.reopened, summary.present
     scan.engine_version = result.engine_version[:50]
     scan.save()
-    audit_record(actor=actor, verb="scanning.scan.imported", target=scan, changes={
-        "status": scan.status, "hosts": summary.hosts, "new": summary.new,
-        "fixed": summary.fixed, "reopened": summary.reopened,
-    })
+    audit_record(
+        actor=actor,
+        verb="scanning.scan.imported",
+        target=scan,
+        changes={
+            "status": scan.status,
+            "hosts": summary.hosts,
+            "new": summary.new,
+            "fixed": summary.fixed,
+            "reopened": summary.reopened,
+        },
+    )
     return summary
 
 

@@ -29,14 +29,16 @@ class OutOfScopeError(ApplicationError):
         shown = ", ".join(offending[:20]) + (" …" if len(offending) > 20 else "")  # noqa: PLR2004
         super().__init__(
             _("These targets are outside the authorised scope: %(targets)s") % {"targets": shown},
-            code="out_of_scope", extra={"offending": offending},
+            code="out_of_scope",
+            extra={"offending": offending},
         )
         self.offending = offending
 
 
 def exclusions_of(establishment: Any) -> list[str]:
-    return list(Exclusion.objects.filter(establishment=establishment).values_list("target",
-                                                                                  flat=True))
+    return list(
+        Exclusion.objects.filter(establishment=establishment).values_list("target", flat=True)
+    )
 
 
 def valid_authorisation(scope: Scope, day: dt.date | None = None) -> Any:
@@ -49,8 +51,9 @@ def outside_scope(scope: Scope, targets: list[str]) -> list[str]:
     try:
         allowed = AllowedSet.build(scope.target_lines(), []).addresses
     except TargetError as exc:
-        raise ApplicationError(_("The scope's targets are invalid: %(error)s")
-                               % {"error": exc}) from exc
+        raise ApplicationError(
+            _("The scope's targets are invalid: %(error)s") % {"error": exc}
+        ) from exc
     offending: list[str] = []
     for target in targets:
         try:
@@ -71,7 +74,8 @@ def in_window(scope: Scope, moment: dt.datetime | None = None) -> bool:
     for window in windows:
         overnight = window.end <= window.start
         if window.weekday == local.weekday() and (
-            window.start <= local.time() < window.end or (overnight and local.time() >= window.start)
+            window.start <= local.time() < window.end
+            or (overnight and local.time() >= window.start)
         ):
             return True
         if overnight and window.weekday == yesterday and local.time() < window.end:
@@ -79,60 +83,104 @@ def in_window(scope: Scope, moment: dt.datetime | None = None) -> bool:
     return False
 
 
-def _checks(*, scope: Scope, targets: list[str], policy: str, actor: Any,
-            ignore_window: bool) -> None:
+def _checks(
+    *, scope: Scope, targets: list[str], policy: str, actor: Any, ignore_window: bool
+) -> None:
     if not scope.is_active:
         raise ApplicationError(_("This scope is not active."))
     if valid_authorisation(scope) is None:
         raise ApplicationError(
-            _("No valid scan authorisation for this scope today: record the signed "
-              "authorisation first."), code="no_authorisation",
+            _(
+                "No valid scan authorisation for this scope today: record the signed "
+                "authorisation first."
+            ),
+            code="no_authorisation",
         )
     if policy == Policy.DEEP and not scope.deep_allowed:
-        raise ApplicationError(_("The deep policy is not allowed on this scope."),
-                               code="deep_not_allowed")
+        raise ApplicationError(
+            _("The deep policy is not allowed on this scope."), code="deep_not_allowed"
+        )
     offending = outside_scope(scope, targets)
     if offending:
         raise OutOfScopeError(offending)
     if not in_window(scope) and not (ignore_window and access.is_operator_admin(actor)):
-        raise ApplicationError(_("Scans of this scope are only allowed in its scan windows."),
-                               code="outside_window")
+        raise ApplicationError(
+            _("Scans of this scope are only allowed in its scan windows."), code="outside_window"
+        )
 
 
 @transaction.atomic
-def scan_create(*, scope: Scope, actor: Any, policy: str = Policy.STANDARD,
-                targets: list[str] | None = None, ignore_window: bool = False,
-                schedule: Any = None, ip_address: str | None = None,
-                actor_label: str | None = None) -> Scan:
+def scan_create(
+    *,
+    scope: Scope,
+    actor: Any,
+    policy: str = Policy.STANDARD,
+    targets: list[str] | None = None,
+    ignore_window: bool = False,
+    schedule: Any = None,
+    ip_address: str | None = None,
+    actor_label: str | None = None,
+) -> Scan:
     """Check and record a scan of `scope` (or of some of its targets); nothing runs yet."""
     if actor is not None and not access.can(actor, Action.CHANGE, scope.establishment):
         raise PermissionDeniedError(_("You cannot launch scans for this establishment."))
     targets = targets or scope.target_lines()
     _checks(scope=scope, targets=targets, policy=policy, actor=actor, ignore_window=ignore_window)
     scan = Scan.objects.create(
-        establishment=scope.establishment, scope=scope, policy=policy, targets="\n".join(targets),
+        establishment=scope.establishment,
+        scope=scope,
+        policy=policy,
+        targets="\n".join(targets),
         exclusions="\n".join(exclusions_of(scope.establishment)),
-        tcp_ports=scope.tcp_ports, udp_ports=scope.udp_ports, schedule=schedule,
+        tcp_ports=scope.tcp_ports,
+        udp_ports=scope.udp_ports,
+        schedule=schedule,
         requested_by=actor if getattr(actor, "is_authenticated", False) else None,
     )
-    audit_record(actor=actor, verb="scanning.scan.requested", target=scan, ip_address=ip_address,
-                 actor_label=actor_label,
-                 changes={"scope": scope.name, "policy": policy, "targets": targets,
-                          "ignore_window": ignore_window})
+    audit_record(
+        actor=actor,
+        verb="scanning.scan.requested",
+        target=scan,
+        ip_address=ip_address,
+        actor_label=actor_label,
+        changes={
+            "scope": scope.name,
+            "policy": policy,
+            "targets": targets,
+            "ignore_window": ignore_window,
+        },
+    )
     return scan
 
 
 @transaction.atomic
-def scan_request(*, scope: Scope, actor: Any, policy: str = Policy.STANDARD,
-                 targets: list[str] | None = None, ignore_window: bool = False,
-                 schedule: Any = None, ip_address: str | None = None) -> Scan:
+def scan_request(
+    *,
+    scope: Scope,
+    actor: Any,
+    policy: str = Policy.STANDARD,
+    targets: list[str] | None = None,
+    ignore_window: bool = False,
+    schedule: Any = None,
+    ip_address: str | None = None,
+) -> Scan:
     """Queue a scan of `scope` (or of some of its targets) as a job with live progress."""
-    scan = scan_create(scope=scope, actor=actor, policy=policy, targets=targets,
-                       ignore_window=ignore_window, schedule=schedule, ip_address=ip_address)
+    scan = scan_create(
+        scope=scope,
+        actor=actor,
+        policy=policy,
+        targets=targets,
+        ignore_window=ignore_window,
+        schedule=schedule,
+        ip_address=ip_address,
+    )
     scope = scan.scope  # type: ignore[assignment]
     scan.job = job_enqueue(
-        kind="scanning.scan", title=_("Scan of %(scope)s") % {"scope": scope.name},
-        actor=scan.requested_by, establishment=scope.establishment, params={"scan_id": scan.pk},
+        kind="scanning.scan",
+        title=_("Scan of %(scope)s") % {"scope": scope.name},
+        actor=scan.requested_by,
+        establishment=scope.establishment,
+        params={"scan_id": scan.pk},
     )
     scan.save(update_fields=["job", "updated_at"])
     return scan

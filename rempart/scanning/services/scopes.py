@@ -32,8 +32,9 @@ def scoped_save(*, actor: Any, instance: models.Model, ip_address: str | None = 
     if isinstance(instance, ScanSchedule):
         instance.next_run_at = next_run(instance)
     verb = f"scanning.{model._meta.model_name}.{'updated' if before else 'created'}"
-    return save_audited(instance=instance, actor=actor, before=before, verb=verb,
-                        ip_address=ip_address)
+    return save_audited(
+        instance=instance, actor=actor, before=before, verb=verb, ip_address=ip_address
+    )
 
 
 @transaction.atomic
@@ -42,36 +43,63 @@ def scoped_delete(*, actor: Any, instance: models.Model, ip_address: str | None 
     if isinstance(instance, Scope) and instance.scans.exists():
         instance.is_active = False
         instance.save(update_fields=["is_active", "updated_at"])
-        audit_record(actor=actor, verb="scanning.scope.deactivated", target=instance,
-                     ip_address=ip_address)
+        audit_record(
+            actor=actor, verb="scanning.scope.deactivated", target=instance, ip_address=ip_address
+        )
         return
-    delete_audited(instance=instance, actor=actor, ip_address=ip_address,
-                   verb=f"scanning.{type(instance)._meta.model_name}.deleted")
+    delete_audited(
+        instance=instance,
+        actor=actor,
+        ip_address=ip_address,
+        verb=f"scanning.{type(instance)._meta.model_name}.deleted",
+    )
 
 
 @transaction.atomic
-def authorisation_record(*, actor: Any, scope: Scope, authorised_by: str,
-                         authorised_on: dt.date, valid_until: dt.date, document: Any = None,
-                         notes: str = "", ip_address: str | None = None) -> ScopeAuthorisation:
+def authorisation_record(
+    *,
+    actor: Any,
+    scope: Scope,
+    authorised_by: str,
+    authorised_on: dt.date,
+    valid_until: dt.date,
+    document: Any = None,
+    notes: str = "",
+    ip_address: str | None = None,
+) -> ScopeAuthorisation:
     """Record who authorised scanning the scope, from when to when (MANAGE)."""
     _require(actor, scope.establishment)
     if valid_until < authorised_on:
         raise ApplicationError(_("The authorisation must end after it starts."))
     authorisation = ScopeAuthorisation(
-        establishment=scope.establishment, scope=scope, authorised_by=authorised_by,
-        authorised_on=authorised_on, valid_until=valid_until, notes=notes,
+        establishment=scope.establishment,
+        scope=scope,
+        authorised_by=authorised_by,
+        authorised_on=authorised_on,
+        valid_until=valid_until,
+        notes=notes,
         recorded_by=actor if getattr(actor, "is_authenticated", False) else None,
     )
     if document:
         authorisation.document = document
-    return save_audited(instance=authorisation, actor=actor, before=None,
-                        verb="scanning.authorisation.recorded", ip_address=ip_address)
+    return save_audited(
+        instance=authorisation,
+        actor=actor,
+        before=None,
+        verb="scanning.authorisation.recorded",
+        ip_address=ip_address,
+    )
 
 
-def exclusion_add(*, actor: Any, establishment: Any, target: str, reason: str,
-                  ip_address: str | None = None) -> Exclusion:
-    exclusion = Exclusion(establishment=establishment, target=target.strip(), reason=reason,
-                          created_by=actor if getattr(actor, "is_authenticated", False) else None)
+def exclusion_add(
+    *, actor: Any, establishment: Any, target: str, reason: str, ip_address: str | None = None
+) -> Exclusion:
+    exclusion = Exclusion(
+        establishment=establishment,
+        target=target.strip(),
+        reason=reason,
+        created_by=actor if getattr(actor, "is_authenticated", False) else None,
+    )
     result: Exclusion = scoped_save(actor=actor, instance=exclusion, ip_address=ip_address)
     return result
 
@@ -118,7 +146,8 @@ def cli_scope_for(*, establishment: Any, targets: list[str], authorize: bool) ->
             continue
         missing = outside_scope(scope, targets)
         if not missing:
-            return scope
+            found: Scope = scope
+            return found
         offending = missing if offending is None or len(missing) < len(offending) else offending
     if offending is None:
         offending = outside_scope(Scope(targets="0.0.0.0/32"), targets)
@@ -127,7 +156,9 @@ def cli_scope_for(*, establishment: Any, targets: list[str], authorize: bool) ->
 
 def _authorise_cli_targets(establishment: Any, targets: list[str]) -> Scope:
     scope, _created = Scope.objects.get_or_create(
-        establishment=establishment, name=CLI_SCOPE, defaults={"targets": "\n".join(targets)},
+        establishment=establishment,
+        name=CLI_SCOPE,
+        defaults={"targets": "\n".join(targets)},
     )
     known = set(scope.target_lines())
     added = [t for t in targets if t not in known]
@@ -138,9 +169,18 @@ def _authorise_cli_targets(establishment: Any, targets: list[str]) -> Scope:
     scope.save()
     today = timezone.localdate()
     ScopeAuthorisation.objects.create(
-        establishment=establishment, scope=scope, authorised_by="rempart scan --authorize",
-        authorised_on=today, valid_until=today, notes=", ".join(targets)[:2000],
+        establishment=establishment,
+        scope=scope,
+        authorised_by="rempart scan --authorize",
+        authorised_on=today,
+        valid_until=today,
+        notes=", ".join(targets)[:2000],
     )
-    audit_record(actor=None, actor_label="cli", verb="scanning.scope.authorised",
-                 target=scope, changes={"targets": targets, "added": added})
+    audit_record(
+        actor=None,
+        actor_label="cli",
+        verb="scanning.scope.authorised",
+        target=scope,
+        changes={"targets": targets, "added": added},
+    )
     return scope

@@ -14,6 +14,7 @@ from rempart.scanning.models import (
     FindingComment,
     FindingEvent,
     Observation,
+    Report,
     Scan,
     ScanSchedule,
     ScanWindow,
@@ -41,6 +42,7 @@ class AuthorisationFactory(factory.django.DjangoModelFactory):
     scope = factory.SubFactory(ScopeFactory, establishment=factory.SelfAttribute("..establishment"))
     establishment = factory.SubFactory(ESTABLISHMENT)
     authorised_by = "Directeur général"
+    document = factory.django.FileField(filename="autorisation.pdf", data=b"%PDF-1.4 test")
     authorised_on = factory.LazyFunction(lambda: timezone.localdate() - dt.timedelta(days=1))
     valid_until = factory.LazyFunction(lambda: timezone.localdate() + dt.timedelta(days=365))
 
@@ -129,8 +131,9 @@ class ObservationFactory(factory.django.DjangoModelFactory):
         model = Observation
 
     establishment = factory.SubFactory(ESTABLISHMENT)
-    finding = factory.SubFactory(FindingFactory,
-                                 establishment=factory.SelfAttribute("..establishment"))
+    finding = factory.SubFactory(
+        FindingFactory, establishment=factory.SelfAttribute("..establishment")
+    )
     scan = factory.SubFactory(ScanFactory, establishment=factory.SelfAttribute("..establishment"))
     result = "present"
 
@@ -140,8 +143,9 @@ class EventFactory(factory.django.DjangoModelFactory):
         model = FindingEvent
 
     establishment = factory.SubFactory(ESTABLISHMENT)
-    finding = factory.SubFactory(FindingFactory,
-                                 establishment=factory.SelfAttribute("..establishment"))
+    finding = factory.SubFactory(
+        FindingFactory, establishment=factory.SelfAttribute("..establishment")
+    )
     to_status = "new"
 
 
@@ -150,14 +154,35 @@ class CommentFactory(factory.django.DjangoModelFactory):
         model = FindingComment
 
     establishment = factory.SubFactory(ESTABLISHMENT)
-    finding = factory.SubFactory(FindingFactory,
-                                 establishment=factory.SelfAttribute("..establishment"))
+    finding = factory.SubFactory(
+        FindingFactory, establishment=factory.SelfAttribute("..establishment")
+    )
     text = "Correctif planifié"
 
 
+class ReportFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Report
+
+    establishment = factory.SubFactory(ESTABLISHMENT)
+    title = factory.Sequence(lambda n: f"Rapport de vulnérabilités {n}")
+    file = factory.django.FileField(filename="rapport.pdf", data=b"%PDF-1.7 test report")
+    size = 20
+    generated_at = factory.LazyFunction(timezone.now)
+
+
 TENANT_FACTORIES = {
-    Scope: ScopeFactory, ScopeAuthorisation: AuthorisationFactory, Exclusion: ExclusionFactory,
-    ScanWindow: WindowFactory, ScanSchedule: ScheduleFactory, Scan: ScanFactory,
-    Asset: AssetFactory, Service: ServiceFactory, Finding: FindingFactory,
-    Observation: ObservationFactory, FindingEvent: EventFactory, FindingComment: CommentFactory,
+    Scope: ScopeFactory,
+    ScopeAuthorisation: AuthorisationFactory,
+    Exclusion: ExclusionFactory,
+    ScanWindow: WindowFactory,
+    ScanSchedule: ScheduleFactory,
+    Scan: ScanFactory,
+    Asset: AssetFactory,
+    Service: ServiceFactory,
+    Finding: FindingFactory,
+    Observation: ObservationFactory,
+    FindingEvent: EventFactory,
+    FindingComment: CommentFactory,
+    Report: ReportFactory,
 }

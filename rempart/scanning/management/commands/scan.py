@@ -33,13 +33,21 @@ class Command(BaseCommand):
     help = "Scan targets now and print or save the findings."
 
     def add_arguments(self, parser: Any) -> None:
-        parser.add_argument("--targets", required=True,
-                            help="Comma-separated addresses, networks, ranges or host names.")
-        parser.add_argument("--establishment", help="FINESS ET (or URL name) of the establishment; "
-                            "default: the operator's own IT.")
+        parser.add_argument(
+            "--targets",
+            required=True,
+            help="Comma-separated addresses, networks, ranges or host names.",
+        )
+        parser.add_argument(
+            "--establishment",
+            help="FINESS ET (or URL name) of the establishment; default: the operator's own IT.",
+        )
         parser.add_argument("--policy", default=Policy.STANDARD, choices=Policy.values)
-        parser.add_argument("--authorize", action="store_true",
-                            help="Record the targets as an authorised scope (audited).")
+        parser.add_argument(
+            "--authorize",
+            action="store_true",
+            help="Record the targets as an authorised scope (audited).",
+        )
         parser.add_argument("--json", type=Path, help="Write the findings as JSON to this file.")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -48,10 +56,16 @@ class Command(BaseCommand):
             raise CommandError("--targets is empty")
         establishment = _establishment(options.get("establishment"))
         try:
-            scope = cli_scope_for(establishment=establishment, targets=targets,
-                                  authorize=options["authorize"])
-            scan = scan_create(scope=scope, actor=None, policy=options["policy"],
-                               targets=targets, actor_label="cli")
+            scope = cli_scope_for(
+                establishment=establishment, targets=targets, authorize=options["authorize"]
+            )
+            scan = scan_create(
+                scope=scope,
+                actor=None,
+                policy=options["policy"],
+                targets=targets,
+                actor_label="cli",
+            )
         except ApplicationError as exc:
             raise CommandError(str(exc.message)) from exc
         run = self._run(scan)
@@ -70,9 +84,13 @@ class Command(BaseCommand):
                 bar.total, bar.n = run.progress_total, run.progress_done
                 bar.set_postfix_str(run.message[:50])
 
-            run = job_run_inline(kind="scanning.scan", title=f"CLI scan {scan.public_id}",
-                                 establishment=scan.establishment, params={"scan_id": scan.pk},
-                                 on_progress=show)
+            run = job_run_inline(
+                kind="scanning.scan",
+                title=f"CLI scan {scan.public_id}",
+                establishment=scan.establishment,
+                params={"scan_id": scan.pk},
+                on_progress=show,
+            )
         scan.job = run
         scan.save(update_fields=["job", "updated_at"])
         return run
@@ -84,16 +102,18 @@ class Command(BaseCommand):
         )
         for item in findings:
             where = f"{item['host']}:{item['port']}" if item["port"] else item["host"]
-            self.stdout.write(f"{item['severity']:<8} {where:<22} {item['check']:<28} "
-                              f"{item['title']}")
+            self.stdout.write(
+                f"{item['severity']:<8} {where:<22} {item['check']:<28} {item['title']}"
+            )
 
 
 def _establishment(value: str | None) -> Establishment:
     if not value:
         own = Establishment.objects.filter(is_operator_own=True).order_by("pk").first()
         if own is None:
-            raise CommandError("no operator-own establishment: run `rempart init` or pass "
-                               "--establishment FINESS")
+            raise CommandError(
+                "no operator-own establishment: run `rempart init` or pass --establishment FINESS"
+            )
         return own
     found = Establishment.objects.filter(Q(finess_et=normalize(value)) | Q(slug=value)).first()
     if found is None:

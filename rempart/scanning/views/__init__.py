@@ -1,0 +1,1 @@
+"""HTML views of the scanning app, one module per resource."""

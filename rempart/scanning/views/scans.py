@@ -1,0 +1,134 @@
+"""Scans: list, launch, live detail, cancellation, diff between two scans."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST, require_safe
+
+from rempart.core.actions import Action
+from rempart.core.errors import ApplicationError
+from rempart.core.http import AuthenticatedHttpRequest, client_ip
+from rempart.core.pagination import paginate
+from rempart.core.views import establishment_view
+from rempart.jobs.runner import job_cancel
+from rempart.scanning import diff, selectors
+from rempart.scanning.forms import LaunchForm
+from rempart.scanning.services.scans import scan_request
+from rempart.scanning.views.common import report_error
+from rempart.tenancy import access
+from rempart.tenancy.models import Establishment
+
+
+@require_safe
+@establishment_view(Action.VIEW)
+def scan_list(request: AuthenticatedHttpRequest, establishment: Establishment) -> HttpResponse:
+    scopes = selectors.scope_list(user=request.user, establishment=establishment).filter(
+        is_active=True
+    )
+    return render(
+        request,
+        "scanning/scan_list.html",
+        {
+            "establishment": establishment,
+            "page": paginate(
+                request, selectors.scan_list(user=request.user, establishment=establishment)
+            ),
+            "form": LaunchForm(scopes=scopes),
+            "can_launch": access.can(request.user, Action.CHANGE, establishment),
+        },
+    )
+
+
+@require_POST
+@establishment_view(Action.CHANGE)
+def scan_launch(request: AuthenticatedHttpRequest, establishment: Establishment) -> HttpResponse:
+    scopes = selectors.scope_list(user=request.user, establishment=establishment)
+    form = LaunchForm(request.POST, scopes=scopes)
+    if not form.is_valid():
+        messages.error(request, _("Choose a scope and a policy."))
+        return redirect("scanning:scan_list", establishment=establishment.slug)
+    try:
+        scan = scan_request(
+            scope=form.cleaned_data["scope"],
+            actor=request.user,
+            policy=form.cleaned_data["policy"],
+            targets=form.target_list(),
+            ignore_window=form.cleaned_data["ignore_window"],
+            ip_address=client_ip(request),
+        )
+    except (ApplicationError, ValidationError) as error:
+        report_error(request, None, error)
+        return redirect("scanning:scan_list", establishment=establishment.slug)
+    messages.success(request, _("The scan is queued."))
+    return redirect(
+        "scanning:scan_detail", establishment=establishment.slug, public_id=scan.public_id
+    )
+
+
+@require_safe
+@establishment_view(Action.VIEW)
+def scan_detail(
+    request: AuthenticatedHttpRequest, establishment: Establishment, public_id: Any
+) -> HttpResponse:
+    scan = selectors.scan_get(user=request.user, public_id=public_id, establishment=establishment)
+    if getattr(request, "htmx", False):
+        return render(
+            request,
+            "scanning/partials/_scan_status.html",
+            {"establishment": establishment, "scan": scan},
+        )
+    previous = diff.previous_scan(scan)
+    return render(
+        request,
+        "scanning/scan_detail.html",
+        {
+            "establishment": establishment,
+            "scan": scan,
+            "previous": previous,
+            "diff": diff.scan_diff(previous, scan) if previous and scan.is_finished else None,
+            "findings": selectors.scan_findings_export(scan=scan) if scan.is_finished else [],
+            "can_cancel": access.can(request.user, Action.CHANGE, establishment),
+        },
+    )
+
+
+@require_POST
+@establishment_view(Action.CHANGE)
+def scan_cancel(
+    request: AuthenticatedHttpRequest, establishment: Establishment, public_id: Any
+) -> HttpResponse:
+    scan = selectors.scan_get(
+        user=request.user, public_id=public_id, action=Action.CHANGE, establishment=establishment
+    )
+    if scan.job is not None and not scan.is_finished:
+        job_cancel(run=scan.job, actor=request.user)
+        messages.success(request, _("Cancellation requested."))
+    return redirect(
+        "scanning:scan_detail", establishment=establishment.slug, public_id=scan.public_id
+    )
+
+
+@require_safe
+@establishment_view(Action.VIEW)
+def scan_diff_view(
+    request: AuthenticatedHttpRequest, establishment: Establishment, public_id: Any, other_id: Any
+) -> HttpResponse:
+    scan = selectors.scan_get(user=request.user, public_id=public_id, establishment=establishment)
+    other = selectors.scan_get(user=request.user, public_id=other_id, establishment=establishment)
+    older, newer = sorted([scan, other], key=lambda s: s.created_at)
+    return render(
+        request,
+        "scanning/scan_diff.html",
+        {
+            "establishment": establishment,
+            "older": older,
+            "newer": newer,
+            "diff": diff.scan_diff(older, newer),
+        },
+    )
