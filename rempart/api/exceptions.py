@@ -22,7 +22,10 @@ def _convert(exc: Exception) -> Exception:
     if isinstance(exc, PermissionDeniedError):
         return exceptions.PermissionDenied(str(exc.message))
     if isinstance(exc, ApplicationError):
-        return exceptions.ValidationError({"non_field_errors": [str(exc.message)]})
+        extra = {
+            key: value if isinstance(value, list) else [value] for key, value in exc.extra.items()
+        }
+        return exceptions.ValidationError({"non_field_errors": [str(exc.message)], **extra})
     if isinstance(exc, DjangoValidationError):
         detail = (
             exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}

@@ -7,6 +7,7 @@ from rest_framework.routers import DefaultRouter
 from rempart.accounts.api.views import UserViewSet
 from rempart.audit.api.views import AuditEntryViewSet
 from rempart.jobs.api.views import JobRunViewSet
+from rempart.scanning.api.views import AssetViewSet, FindingViewSet, ScanViewSet, ScopeViewSet
 from rempart.tenancy.api.views import EstablishmentViewSet, GroupViewSet, MembershipViewSet
 
 
@@ -27,6 +28,10 @@ router.register("users", UserViewSet, basename="user")
 router.register("memberships", MembershipViewSet, basename="membership")
 router.register("audit-entries", AuditEntryViewSet, basename="auditentry")
 router.register("jobs", JobRunViewSet, basename="job")
+router.register("scopes", ScopeViewSet, basename="scope")
+router.register("scans", ScanViewSet, basename="scan")
+router.register("assets", AssetViewSet, basename="asset")
+router.register("findings", FindingViewSet, basename="finding")
 
 app_name = "api"
 urlpatterns = [

@@ -57,7 +57,7 @@ def expand(spec: str) -> list[IPAddress]:
             if network.num_addresses > 2 and network.version == 4:  # noqa: PLR2004
                 return list(network.hosts())
             return list(network)
-        if "-" in text and not _HOSTNAME.match(text):
+        if "-" in text and _is_address(text.split("-", 1)[0]):
             return list(_range(text))
         return [ipaddress.ip_address(text)]
     except ValueError as exc:
@@ -68,10 +68,19 @@ def expand(spec: str) -> list[IPAddress]:
         raise TargetError(f"{text}: not an address, a network, a range or a host name") from exc
 
 
+def _is_address(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text.strip())
+    except ValueError:
+        return False
+    return True
+
+
 def validate_syntax(spec: str) -> None:
     """Check a target's form without resolving names (names are resolved at scan time)."""
     text = spec.strip()
-    if text and _HOSTNAME.match(text) and not text.replace(".", "").isdigit():
+    looks_numeric = text.replace(".", "").replace("-", "").replace("/", "").isdigit()
+    if text and _HOSTNAME.match(text) and not looks_numeric and ":" not in text:
         return
     expand(text)
 

@@ -30,10 +30,17 @@ def test_nice_ticks() -> None:
 
 
 def test_chart_markup_is_accessible_and_escaped() -> None:
-    text = ChartText(title="Tendance <b>", description="Deux semaines", x_label="Semaine",
-                     y_label="Vulnérabilités")
-    data = ChartData(categories=["<script>alert(1)</script>", "S2"],
-                     series=[Series("high", "Élevée", "#b91c1c")], values={"high": [3, 0]})
+    text = ChartText(
+        title="Tendance <b>",
+        description="Deux semaines",
+        x_label="Semaine",
+        y_label="Vulnérabilités",
+    )
+    data = ChartData(
+        categories=["<script>alert(1)</script>", "S2"],
+        series=[Series("high", "Élevée", "#b91c1c")],
+        values={"high": [3, 0]},
+    )
     html = str(stacked_bar_chart(chart_id="c1", text=text, data=data))
     assert 'role="img" aria-labelledby="c1-title c1-desc"' in html
     assert '<title id="c1-title">Tendance &lt;b&gt;</title>' in html
@@ -47,15 +54,21 @@ def test_chart_markup_is_accessible_and_escaped() -> None:
 @pytest.fixture
 def crowded(establishment_a: Any) -> None:
     now = timezone.now()
-    assets = [AssetFactory(establishment=establishment_a, asset_class=c)
-              for c in ("server", "workstation", "biomedical", "printer") * 10]
+    assets = [
+        AssetFactory(establishment=establishment_a, asset_class=c)
+        for c in ("server", "workstation", "biomedical", "printer") * 10
+    ]
     for index in range(1000):
         first_seen = now - dt.timedelta(days=index % 120)
-        FindingFactory(establishment=establishment_a, asset=assets[index % 40],
-                       severity=("critical", "high", "medium", "low", "info")[index % 5],
-                       first_seen=first_seen, due_at=first_seen + dt.timedelta(days=30),
-                       status="fixed" if index % 4 == 0 else "open",
-                       fixed_at=now - dt.timedelta(days=index % 3) if index % 4 == 0 else None)
+        FindingFactory(
+            establishment=establishment_a,
+            asset=assets[index % 40],
+            severity=("critical", "high", "medium", "low", "info")[index % 5],
+            first_seen=first_seen,
+            due_at=first_seen + dt.timedelta(days=30),
+            status="fixed" if index % 4 == 0 else "open",
+            fixed_at=now - dt.timedelta(days=index % 3) if index % 4 == 0 else None,
+        )
     ScanFactory(establishment=establishment_a, finished_at=now)
 
 

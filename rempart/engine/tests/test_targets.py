@@ -1,0 +1,111 @@
+"""Targets, exclusions and the scope guard; the result schema; nmap XML parsing."""
+
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+
+import pytest
+
+from rempart.engine.model import ResultFormatError, ScanResult
+from rempart.engine.nmap import NmapParseError, parse_xml
+from rempart.engine.ports import DEFAULT_TCP_SPEC, parse_spec
+from rempart.engine.targets import AllowedSet, ScopeViolationError, TargetError, expand
+
+DATA = Path(__file__).parent / "data"
+
+
+@pytest.mark.parametrize(
+    ("spec", "count", "first", "last"),
+    [
+        ("10.0.0.5", 1, "10.0.0.5", "10.0.0.5"),
+        ("10.0.0.0/28", 14, "10.0.0.1", "10.0.0.14"),
+        ("10.0.0.1-20", 20, "10.0.0.1", "10.0.0.20"),
+        ("10.0.0.250-10.0.1.2", 9, "10.0.0.250", "10.0.1.2"),
+        ("2001:db8::/126", 4, "2001:db8::", "2001:db8::3"),
+        ("127.0.0.20-21", 2, "127.0.0.20", "127.0.0.21"),
+    ],
+)
+def test_expand(spec: str, count: int, first: str, last: str) -> None:
+    addresses = expand(spec)
+    assert len(addresses) == count
+    assert (str(addresses[0]), str(addresses[-1])) == (first, last)
+
+
+@pytest.mark.parametrize(
+    "spec", ["10.0.0.20-5", "10.0.0.0/8", "300.1.1.1", "", "a b", "host.invalid"]
+)
+def test_bad_targets_are_named(spec: str) -> None:
+    with pytest.raises(TargetError) as caught:
+        expand(spec)
+    assert spec.strip() in str(caught.value) or "empty" in str(caught.value)
+
+
+def test_exclusions_always_win_and_the_guard_refuses() -> None:
+    allowed = AllowedSet.build(["127.0.0.0/29"], ["127.0.0.3", "127.0.0.5-6"])
+    assert allowed.sorted() == ["127.0.0.1", "127.0.0.2", "127.0.0.4"]
+    for address in ("127.0.0.3", "127.0.0.6", "127.0.0.9", "8.8.8.8", "not-an-ip"):
+        with pytest.raises(ScopeViolationError):
+            allowed.check(address)
+    with pytest.raises(ScopeViolationError):
+        allowed.tcp_connect("127.0.0.3", 9, 0.1)
+    listener = socket.socket()
+    listener.bind(("127.0.0.2", 0))
+    listener.listen()
+    with allowed.tcp_connect("127.0.0.2", listener.getsockname()[1], 1.0):
+        pass
+    listener.close()
+
+
+def test_port_specs() -> None:
+    assert parse_spec("22,80,8000-8002") == [22, 80, 8000, 8001, 8002]
+    assert {104, 2575, 11112, 1883, 6379, 3389, 445, 9100, 502} <= set(parse_spec(DEFAULT_TCP_SPEC))
+    with pytest.raises(ValueError, match="invalid port"):
+        parse_spec("0,70000")
+
+
+def test_result_schema_round_trip_and_errors() -> None:
+    result = ScanResult(job_id="j", policy="standard", started_at="2026-11-28T10:00:00+00:00")
+    assert ScanResult.from_dict(result.to_dict()).job_id == "j"
+    broken = result.to_dict()
+    broken["findings"] = [
+        {
+            "check": "x",
+            "host": "127.0.0.1",
+            "title": "t",
+            "title_fr": "t",
+            "severity": "apocalyptic",
+            "confidence": "firm",
+        }
+    ]
+    with pytest.raises(ResultFormatError, match=r"findings\[0\]: unknown severity"):
+        ScanResult.from_dict(broken)
+    with pytest.raises(ResultFormatError, match="schema version"):
+        ScanResult.from_dict({**result.to_dict(), "schema_version": 99})
+    with pytest.raises(ResultFormatError, match="not a JSON object"):
+        ScanResult.from_dict([])
+
+
+def test_nmap_xml_real_and_broken() -> None:
+    run = parse_xml((DATA / "nmap-sv.xml").read_bytes(), source="nmap-sv.xml")
+    assert run.version.startswith("7.")
+    assert run.finished
+    host = run.hosts[0]
+    redis = host.service(6379)
+    assert redis is not None
+    assert redis.name == "redis"
+    assert redis.version
+    assert redis.cpe
+    truncated = (DATA / "nmap-sv.xml").read_bytes()[:-400]
+    with pytest.raises(NmapParseError, match="truncated"):
+        parse_xml(truncated, source="cut.xml")
+    with pytest.raises(NmapParseError, match="not <nmaprun>"):
+        parse_xml(b"<scan/>")
+    with pytest.raises(NmapParseError, match="empty"):
+        parse_xml(b"  ")
+    with pytest.raises(NmapParseError, match="invalid port"):
+        parse_xml(
+            b'<nmaprun><host><address addr="10.0.0.1" addrtype="ipv4"/><ports>'
+            b'<port protocol="tcp" portid="99999"><state state="open"/></port>'
+            b"</ports></host></nmaprun>"
+        )
