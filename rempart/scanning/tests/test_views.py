@@ -110,7 +110,8 @@ def test_launch_runs_the_engine_and_shows_the_result(
     scan = Scan.objects.get()
     assert response["Location"] == f"/e/ch-alpha/scans/{scan.public_id}/"
     assert scan.status == "completed", scan.error
-    assert scan.job is not None and scan.job.status == "succeeded"
+    assert scan.job is not None
+    assert scan.job.status == "succeeded"
     assert scan.result_file.name.endswith(".json.gz")
     page = client.get(f"/e/ch-alpha/scans/{scan.public_id}/")
     assert "hx-trigger" not in page.content.decode()
