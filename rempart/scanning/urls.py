@@ -17,6 +17,7 @@ urlpatterns = [
     path(f"{E}assets/<uuid:public_id>/edit/", assets.asset_edit, name="asset_edit"),
     path(f"{E}scans/", scans.scan_list, name="scan_list"),
     path(f"{E}scans/launch/", scans.scan_launch, name="scan_launch"),
+    path(f"{E}scans/import/", scans.scan_import, name="scan_import"),
     path(f"{E}scans/<uuid:public_id>/", scans.scan_detail, name="scan_detail"),
     path(f"{E}scans/<uuid:public_id>/cancel/", scans.scan_cancel, name="scan_cancel"),
     path(

@@ -19,6 +19,7 @@ from rempart.core.views import establishment_view
 from rempart.jobs.runner import job_cancel
 from rempart.scanning import diff, selectors
 from rempart.scanning.forms import LaunchForm
+from rempart.scanning.services.imports import report_import
 from rempart.scanning.services.scans import scan_request
 from rempart.scanning.views.common import report_error
 from rempart.tenancy import access
@@ -131,4 +132,32 @@ def scan_diff_view(
             "newer": newer,
             "diff": diff.scan_diff(older, newer),
         },
+    )
+
+
+@require_POST
+@establishment_view(Action.CHANGE)
+def scan_import(request: AuthenticatedHttpRequest, establishment: Establishment) -> HttpResponse:
+    """Import an nmap XML report into the inventory (clear error when it is malformed)."""
+    upload = request.FILES.get("report")
+    if upload is None:
+        messages.error(request, _("Choose a report file."))
+        return redirect("scanning:scan_list", establishment=establishment.slug)
+    try:
+        scan, summary = report_import(
+            establishment=establishment,
+            data=upload.read(),
+            filename=upload.name or "report.xml",
+            actor=request.user,
+        )
+    except (ApplicationError, ValidationError) as error:
+        report_error(request, None, error)
+        return redirect("scanning:scan_list", establishment=establishment.slug)
+    messages.success(
+        request,
+        _("Report imported: %(hosts)d hosts, %(services)d services.")
+        % {"hosts": summary.hosts, "services": summary.services},
+    )
+    return redirect(
+        "scanning:scan_detail", establishment=establishment.slug, public_id=scan.public_id
     )

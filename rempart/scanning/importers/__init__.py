@@ -1,0 +1,1 @@
+"""Importers of other tools' reports into engine results (one module per format)."""
