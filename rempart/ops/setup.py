@@ -33,10 +33,14 @@ OWN_IT_SLUG = "operateur-si"
 @transaction.atomic
 def operator_own_ensure(operator: Operator) -> Establishment:
     """The cooperative's own IT, scanned like any member (it may have no FINESS)."""
-    own = Establishment.objects.filter(operator=operator, is_operator_own=True).order_by("pk").first()
+    own = (
+        Establishment.objects.filter(operator=operator, is_operator_own=True).order_by("pk").first()
+    )
     if own is None:
         own = Establishment.objects.create(
-            operator=operator, slug=OWN_IT_SLUG, is_operator_own=True,
+            operator=operator,
+            slug=OWN_IT_SLUG,
+            is_operator_own=True,
             name=f"Système d'information — {operator.short_name}",
             category=EstablishmentCategory.OPERATOR,
             finess_et=os.environ.get("REMPART_OPERATOR_FINESS_ET") or None,
