@@ -17,19 +17,51 @@ class _GuardedFTP(ftplib.FTP):
         self._context = context
         self._address = address
 
-    def connect(self, host: str = "", port: int = 0, timeout: float = -999,
-                source_address: tuple[str, int] | None = None) -> str:
+    def connect(
+        self,
+        host: str = "",
+        port: int = 0,
+        timeout: float = -999,
+        source_address: tuple[str, int] | None = None,
+    ) -> str:
         self.host, self.port = self._address, port or 21
-        self.sock = self._context.allowed.tcp_connect(self._address, self.port,
-                                                       self._context.timeout)
+        self.sock = self._context.allowed.tcp_connect(
+            self._address, self.port, self._context.timeout
+        )
         self.af = self.sock.family
         self.file = self.sock.makefile("r", encoding=self.encoding)
         self.welcome = self.getresp()
         return self.welcome
 
-    def ntransfercmd(self, cmd: str, rest: int | str | None = None) -> tuple[socket.socket, int | None]:
-        self.sendcmd("PASV")  # passive data connection back to the same, in-scope host
-        return super().ntransfercmd(cmd, rest)
+    def ntransfercmd(
+        self, cmd: str, rest: int | str | None = None
+    ) -> tuple[socket.socket, int | None]:
+        """Passive data connection, opened through the guard to the control connection's
+        address (the address a PASV reply names is never used)."""
+        _, port = self.makepasv()
+        conn = self._context.allowed.tcp_connect(self._address, port, self._context.timeout)
+        try:
+            if rest is not None:
+                self.sendcmd(f"REST {rest}")
+            response = self.sendcmd(cmd)
+            if response[0] == "2":
+                response = self.getresp()
+            if response[0] != "1":
+                raise ftplib.error_reply(response)  # noqa: S321
+        except BaseException:
+            conn.close()
+            raise
+        return conn, None
+
+    def close_quietly(self) -> None:
+        try:
+            self.quit()
+        except (ftplib.Error, OSError, EOFError):
+            self.close()
+
+
+def _is_implicit_tls(service: Service) -> bool:
+    return service.tunnel == "ssl" or service.name.lower() in ("ftps", "ftps-data", "ssl/ftp")
 
 
 @register
@@ -37,14 +69,19 @@ class AnonymousFtp(Check):
     id = "ftp.anonymous-login"
     title = "Anonymous FTP login allowed"
     title_fr = "Connexion FTP anonyme autorisée"
-    description = ("The FTP server accepts the 'anonymous' account: anyone on the network can "
-                   "read (and possibly write) the files it exposes, such as patient exports.")
-    description_fr = ("Le serveur FTP accepte le compte « anonymous » : toute personne sur le "
-                      "réseau peut lire (voire écrire) les fichiers exposés, par exemple des "
-                      "exports de données patients.")
+    description = (
+        "The FTP server accepts the 'anonymous' account: anyone on the network can "
+        "read (and possibly write) the files it exposes, such as patient exports."
+    )
+    description_fr = (
+        "Le serveur FTP accepte le compte « anonymous » : toute personne sur le "
+        "réseau peut lire (voire écrire) les fichiers exposés, par exemple des "
+        "exports de données patients."
+    )
     remediation = "Disable anonymous access (vsftpd: anonymous_enable=NO) or remove the service."
-    remediation_fr = ("Désactiver l'accès anonyme (vsftpd : anonymous_enable=NO) ou retirer le "
-                      "service.")
+    remediation_fr = (
+        "Désactiver l'accès anonyme (vsftpd : anonymous_enable=NO) ou retirer le service."
+    )
     severity = "high"
     references = ("https://cwe.mitre.org/data/definitions/287.html",)
     ports = (21, 2121)
@@ -62,9 +99,57 @@ class AnonymousFtp(Check):
         except (ftplib.Error, OSError, EOFError):
             listing = []
         finally:
-            try:
-                ftp.quit()
-            except (ftplib.Error, OSError, EOFError):
-                ftp.close()
+            ftp.close_quietly()
         evidence = f"{response.strip()}; files: {', '.join(listing) or '(none listed)'}"
         return [self.finding(host, service, evidence=evidence)]
+
+
+@register
+class CleartextFtp(Check):
+    id = "ftp.cleartext"
+    title = "FTP without TLS (credentials sent in clear text)"
+    title_fr = "FTP sans TLS (identifiants transmis en clair)"
+    description = (
+        "The FTP server does not offer AUTH TLS: user names, passwords and the files "
+        "transferred cross the network unencrypted and can be captured by anyone on the path."
+    )
+    description_fr = (
+        "Le serveur FTP ne propose pas AUTH TLS : les identifiants, les mots de passe et les "
+        "fichiers transférés circulent en clair et peuvent être capturés sur le réseau."
+    )
+    remediation = (
+        "Enable explicit FTPS and require it for logins (vsftpd: ssl_enable=YES, "
+        "force_local_logins_ssl=YES), or replace FTP with SFTP."
+    )
+    remediation_fr = (
+        "Activer FTPS explicite et l'exiger pour les connexions (vsftpd : ssl_enable=YES, "
+        "force_local_logins_ssl=YES), ou remplacer FTP par SFTP."
+    )
+    severity = "medium"
+    references = (
+        "https://cwe.mitre.org/data/definitions/319.html",
+        "https://datatracker.ietf.org/doc/html/rfc4217",
+    )
+    ports = (21, 2121)
+    services = ("ftp",)
+
+    def applies(self, host: Host, service: Service) -> bool:
+        return not _is_implicit_tls(service) and super().applies(host, service)
+
+    def run(self, context: CheckContext, host: Host, service: Service) -> list[Finding]:
+        ftp = _GuardedFTP(context, host.address)
+        try:
+            welcome = ftp.connect(port=service.port)
+        except (ftplib.Error, EOFError, OSError):
+            return []
+        try:
+            ftp.sendcmd("AUTH TLS")
+        except ftplib.error_perm as exc:  # 5xx: the command is unknown or refused
+            ftp.close_quietly()
+            evidence = f"banner: {welcome.strip()[:200]}; AUTH TLS answered: {str(exc)[:200]}"
+            return [self.finding(host, service, evidence=evidence)]
+        except (ftplib.Error, EOFError, OSError):
+            ftp.close()
+            return []
+        ftp.close()  # 234 (RFC 4217): the server now waits for a TLS handshake
+        return []
