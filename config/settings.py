@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "rempart.audit",
     "rempart.jobs",
     "rempart.scanning",
+    "rempart.threatwatch",
     "rempart.dashboard",
     "rempart.api",
     "rempart.ops",

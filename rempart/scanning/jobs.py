@@ -15,6 +15,7 @@ from rempart.jobs.runner import JobCancelledError, JobContext, job
 from rempart.scanning.models import Scan
 from rempart.scanning.services.results import scan_result_import
 from rempart.scanning.services.scans import scan_fail, scan_mark_running
+from rempart.threatwatch.services.correlation import correlate_scan
 
 
 def engine_job(scan: Scan) -> ScanJob:
@@ -57,6 +58,11 @@ def run_scan_job(context: JobContext, *, scan_id: int) -> dict[str, Any]:
     context.log(
         f"{summary.hosts} hosts, {summary.services} services, {summary.new} new, "
         f"{summary.fixed} fixed, {summary.reopened} reopened"
+    )
+    correlated = correlate_scan(scan)
+    context.log(
+        f"known vulnerabilities: {correlated.matched} on {correlated.services} services "
+        f"({correlated.created} new)"
     )
     if result.status == "cancelled":
         raise JobCancelledError

@@ -17,6 +17,7 @@ from rempart.scanning.models import Scan, Scope
 from rempart.scanning.services.results import ImportSummary, scan_result_import
 from rempart.scanning.services.scans import exclusions_of
 from rempart.tenancy import access
+from rempart.threatwatch.services.correlation import correlate_scan
 
 MAX_REPORT_BYTES = 50 * 1024 * 1024
 
@@ -58,4 +59,5 @@ def report_import(
         requested_by=actor if getattr(actor, "is_authenticated", False) else None,
     )
     summary = scan_result_import(scan=scan, result=result, actor=actor)
+    correlate_scan(scan)
     return scan, summary

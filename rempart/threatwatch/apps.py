@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class ThreatwatchConfig(AppConfig):
+    name = "rempart.threatwatch"
+    label = "threatwatch"
+    verbose_name = _("Threat watch")
+
+    def ready(self) -> None:
+        from rempart.threatwatch import menu  # noqa: F401  (navigation and API scope)
