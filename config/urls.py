@@ -14,6 +14,7 @@ urlpatterns = [
     path("", include("rempart.audit.urls")),
     path("", include("rempart.jobs.urls")),
     path("", include("rempart.scanning.urls")),
+    path("", include("rempart.threatwatch.urls")),
     path("", include("rempart.tenancy.urls")),
     path("", include("rempart.dashboard.urls")),
 ]

@@ -19,6 +19,9 @@ from django.db import models
 from django.urls import URLPattern, URLResolver, get_resolver
 
 # Routes that are not tenant data: (route regex fragment, reason).
+# Parameters that name shared reference data (the CVE catalog), not an establishment's data:
+# routes with only these are read by everybody, and must not show A's data to B.
+SHARED_PARAMS = {"cve_id": "CVE-2021-44228", "vendor": "apache", "product": "log4j"}
 PUBLIC_ROUTES = {
     "invitations/<str:token>/": "bearer secret link; covered by the invitation tests",
     "accounts/confirm-email/<key>/": "bearer secret link (allauth)",
@@ -34,6 +37,11 @@ class Route:
     pattern: str
     name: str
     params: tuple[str, ...]
+
+    @property
+    def tenant_params(self) -> tuple[str, ...]:
+        """Parameters that identify an establishment's data."""
+        return tuple(p for p in self.params if p not in SHARED_PARAMS)
 
     def build(self, values: dict[str, Any]) -> str:
         path = "/" + self.pattern
@@ -124,6 +132,8 @@ class World:
     a_markers: list[str] = field(default_factory=list)
 
     def candidates(self, param: str) -> list[Any]:
+        if param in SHARED_PARAMS:
+            return [SHARED_PARAMS[param]]
         if param == "establishment":
             return [self.a.slug]
         if param in ("public_id", "other_id"):

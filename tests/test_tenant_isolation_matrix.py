@@ -20,6 +20,7 @@ from django.test import Client
 from conftest import give_totp
 from tests.tenant_world import (
     PUBLIC_ROUTES,
+    SHARED_PARAMS,
     Route,
     World,
     discover_routes,
@@ -79,6 +80,7 @@ def world(personas: dict[str, Any], establishment_a: Any, establishment_b: Any, 
         api_token_create(user=personas["alice"], name="alice", scopes=["tenancy:read"]).obj
     )
     give_totp(personas["alice"])
+    _shared_catalog(establishment_a)
     markers = [establishment_a.name, establishment_a.finess_et, personas["alice"].email]
     return World(
         a=establishment_a,
@@ -87,6 +89,22 @@ def world(personas: dict[str, Any], establishment_a: Any, establishment_b: Any, 
         a_objects=a_objects,
         a_markers=markers,
     )
+
+
+def _shared_catalog(establishment_a: Any) -> None:
+    """A CVE of the shared catalog that applies to one of establishment A's assets."""
+    from rempart.scanning.tests.factories import FindingFactory
+    from rempart.threatwatch.tests.catalog import cve, rule
+
+    record = cve(SHARED_PARAMS["cve_id"], cvss=10.0, kev=True)
+    rule(
+        record,
+        SHARED_PARAMS["vendor"],
+        SHARED_PARAMS["product"],
+        start_including="2.0",
+        end_excluding="2.15.0",
+    )
+    FindingFactory(establishment=establishment_a, check_id="cve", key=record.cve_id)
 
 
 def _combinations(route: Route, world: World) -> list[dict[str, Any]]:
@@ -130,21 +148,21 @@ def test_other_establishment_is_denied(route: Route, world: World, client: Clien
     if route.pattern in PUBLIC_ROUTES:
         pytest.skip(PUBLIC_ROUTES[route.pattern])
     combos = _combinations(route, world)
-    if route.params:
+    if route.tenant_params:
         combos = _reachable(route, combos, world)
     client.force_login(world.personas["charlie"])
     for values in combos:
         url = route.build(values)
         response = client.get(url)
         assert response.status_code < 500, f"GET {url} crashed"
-        if route.params:
+        if route.tenant_params:
             assert _is_denied(route, response), f"charlie read {url}: {response.status_code}"
         else:
             body = _body(response)
             leaked = [marker for marker in world.a_markers if marker in body]
             assert not leaked, f"GET {url} shows establishment A's data to B: {leaked}"
     _assert_writes_denied(route, combos, world, client, persona="charlie")
-    if route.params:
+    if route.tenant_params:
         _assert_writes_denied(route, combos, world, client, persona="bob")
 
 
@@ -155,13 +173,15 @@ def _assert_writes_denied(
     methods = WRITE_METHODS if route.pattern.startswith("api/") else ("post",)
     # A denied request on A's objects changes nothing at all; a request without A's
     # identifiers may change the user's own data (e.g. their language) but not A's.
-    fingerprint = rows_written if route.params else (lambda: establishment_fingerprint(world))
+    fingerprint = (
+        rows_written if route.tenant_params else (lambda: establishment_fingerprint(world))
+    )
     for values, method in itertools.product(combos, methods):
         url = route.build(values)
         before = fingerprint()
         response = _request(client, method, url)
         assert response.status_code < 500, f"{method.upper()} {url} crashed"
-        if route.params:
+        if route.tenant_params:
             assert _is_denied(route, response) or response.status_code == 400, (
                 f"{persona} {method.upper()} {url}: {response.status_code}"
             )

@@ -9,6 +9,7 @@ from rempart.audit.api.views import AuditEntryViewSet
 from rempart.jobs.api.views import JobRunViewSet
 from rempart.scanning.api.views import AssetViewSet, FindingViewSet, ScanViewSet, ScopeViewSet
 from rempart.tenancy.api.views import EstablishmentViewSet, GroupViewSet, MembershipViewSet
+from rempart.threatwatch.api.views import CveViewSet
 
 
 class SchemaView(SpectacularAPIView):
@@ -32,6 +33,7 @@ router.register("scopes", ScopeViewSet, basename="scope")
 router.register("scans", ScanViewSet, basename="scan")
 router.register("assets", AssetViewSet, basename="asset")
 router.register("findings", FindingViewSet, basename="finding")
+router.register("cves", CveViewSet, basename="cve")
 
 app_name = "api"
 urlpatterns = [

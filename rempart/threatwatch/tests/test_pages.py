@@ -1,0 +1,80 @@
+"""Threat-watch pages and API: search, CVE page with affected assets in reach, lookups."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.test import Client
+from rest_framework.test import APIClient
+
+from rempart.accounts.services import api_token_create
+from rempart.scanning.tests.factories import FindingFactory
+from rempart.threatwatch.models import Advisory, AdvisoryCve
+from rempart.threatwatch.tests.catalog import real_catalog
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def catalog(establishment_a: Any, establishment_b: Any) -> None:
+    real_catalog()
+    FindingFactory(establishment=establishment_a, check_id="cve", key="CVE-2021-41773")
+    FindingFactory(establishment=establishment_b, check_id="cve", key="CVE-2021-41773")
+    advisory = Advisory.objects.create(
+        reference="CERTFR-2021-ALE-020",
+        kind="alerte",
+        title="Vulnérabilité dans Apache HTTP Server",
+        summary="Une vulnérabilité a été découverte dans Apache HTTP Server.",
+        cve_ids=["CVE-2021-41773"],
+        url="https://www.cert.ssi.gouv.fr/alerte/CERTFR-2021-ALE-020/",
+    )
+    AdvisoryCve.objects.create(advisory=advisory, cve_id="CVE-2021-41773")
+
+
+def test_cve_page_shows_kev_certfr_and_only_assets_in_reach(
+    personas: dict[str, Any], catalog: None
+) -> None:
+    client = Client()
+    client.force_login(personas["alice"])
+    page = client.get("/intel/cve/CVE-2021-41773/").content.decode()
+    assert "CERTFR-2021-ALE-020" in page
+    assert "Vulnérabilité dans Apache HTTP Server" in page
+    assert "KEV" in page
+    assert "CH Alpha" in page
+    assert "EHPAD Bravo" not in page
+    assert client.get("/intel/cve/CVE-1900-0001/").status_code == 404
+
+
+def test_search_and_product_version_check(personas: dict[str, Any], catalog: None) -> None:
+    client = Client()
+    client.force_login(personas["bob"])
+    found = client.get("/intel/", {"q": "regreSSHion"}).context["page"]
+    assert [c.cve_id for c in found] == ["CVE-2024-6387"]
+    by_cpe = client.get("/intel/", {"q": "cpe:2.3:a:f5:nginx:*:*:*:*:*:*:*:*"}).context["page"]
+    assert [c.cve_id for c in by_cpe] == ["CVE-2022-41741"]
+    kev = client.get("/intel/", {"kev": "on"}).context["page"]
+    assert [c.cve_id for c in kev] == ["CVE-2021-41773"]
+    product = client.get("/intel/vendors/openbsd/openssh/", {"version": "9.2p1"})
+    assert [m.cve_id for m in product.context["matches"]] == ["CVE-2024-6387"]
+    assert client.get("/intel/status/").status_code == 403
+
+
+def test_api_search_detail_and_lookup(personas: dict[str, Any], catalog: None) -> None:
+    client = APIClient()
+    client.credentials(
+        HTTP_AUTHORIZATION="Bearer "
+        + api_token_create(user=personas["bob"], name="t", scopes=["intel:read"]).secret
+    )
+    listed = client.get("/api/v1/cves/", {"vendor": "apache"}).json()["results"]
+    assert {r["cve_id"] for r in listed} == {"CVE-2021-41773", "CVE-2099-0003", "CVE-2099-0002"}
+    detail = client.get("/api/v1/cves/CVE-2021-41773/").json()
+    assert detail["advisories"][0]["reference"] == "CERTFR-2021-ALE-020"
+    assert detail["rules"][0]["version"] == "2.4.49"
+    rows = client.get(
+        "/api/v1/cves/lookup/", {"cpe": "cpe:2.3:a:apache:http_server:2.4.49:*:*:*:*:*:*:*"}
+    ).json()
+    assert rows[0]["cve"] == "CVE-2021-41773"
+    bad = client.get("/api/v1/cves/lookup/", {"cpe": "apache 2.4.49"})
+    assert bad.status_code == 400
+    assert "cpe" in bad.json()["error"]["fields"]
