@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
 from django.http import Http404
 
 from rempart.core.actions import Action
@@ -124,8 +124,23 @@ def asset_get(
     return result
 
 
+SEVERITY_RANK = Case(
+    When(severity="critical", then=Value(4)),
+    When(severity="high", then=Value(3)),
+    When(severity="medium", then=Value(2)),
+    When(severity="low", then=Value(1)),
+    default=Value(0),
+    output_field=IntegerField(),
+)
+
+
 def finding_list(*, user: Any, establishment: Any = None) -> QuerySet[Finding]:
-    findings = Finding.objects.visible_to(user).select_related("asset", "assignee")
+    """Findings in reach, with `severity_rank` (4 critical … 0 info) for ordering."""
+    findings: QuerySet[Finding] = (
+        Finding.objects.visible_to(user)
+        .select_related("asset", "assignee")
+        .annotate(severity_rank=SEVERITY_RANK)
+    )
     return findings.filter(establishment=establishment) if establishment is not None else findings
 
 

@@ -28,6 +28,7 @@ from rempart.engine.targets import AllowedSet, TargetError
 from rempart.scanning.choices import ACTIVE_STATUSES, FindingStatus, ObservationResult, ScanStatus
 from rempart.scanning.models import Asset, Finding, FindingEvent, Observation, Scan, Service
 from rempart.scanning.services.classify import guess_class
+from rempart.scanning.services.priority import compute
 from rempart.scanning.services.sla import due_at
 
 
@@ -193,6 +194,15 @@ class _Importer:
             self.summary.present += 1
         return set(incoming)
 
+    def _priority(self, item: EngineFinding, asset: Asset) -> dict[str, Any]:
+        priority, reasons = compute(
+            severity=item.severity,
+            criticality=asset.criticality,
+            asset_class=asset.asset_class,
+            port=item.port,
+        )
+        return {"priority": priority, "priority_reasons": reasons}
+
     def _create(self, key: str, item: EngineFinding) -> Finding:
         finding = Finding.objects.create(
             establishment=self.establishment,
@@ -216,6 +226,7 @@ class _Importer:
             first_seen=self.now,
             last_seen=self.now,
             due_at=due_at(item.severity, self.now),
+            **self._priority(item, self.assets[item.host]),
         )
         self._event(finding, "", FindingStatus.NEW)
         self.summary.new += 1
@@ -233,6 +244,8 @@ class _Importer:
             )
             self.summary.reopened += 1
         finding.last_seen, finding.evidence = self.now, item.evidence
+        for name, value in self._priority(item, self.assets[item.host]).items():
+            setattr(finding, name, value)
         finding.severity, finding.confidence = item.severity, item.confidence
         finding.title, finding.title_fr = item.title[:300], item.title_fr[:300]
         finding.product, finding.version = item.product[:200], item.version[:200]

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db.models import F
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -27,7 +28,8 @@ from rempart.tenancy import access
 from rempart.tenancy.models import Establishment
 
 ORDERING = {
-    "severity": "-severity",
+    "priority": "priority",
+    "severity": "-severity_rank",
     "due": "due_at",
     "seen": "-last_seen",
     "asset": "asset__address",
@@ -43,8 +45,11 @@ def finding_list(request: AuthenticatedHttpRequest, establishment: Establishment
     filterset = FindingFilterSet(
         data, queryset=selectors.finding_list(user=request.user, establishment=establishment)
     )
-    ordering = ORDERING.get(request.GET.get("order", ""), "-last_seen")
-    page = paginate(request, filterset.qs.order_by(ordering, "pk"))
+    order = ORDERING.get(request.GET.get("order", ""))
+    ordering = (
+        [order] if order else [F("priority").asc(nulls_last=True), "-severity_rank", "-last_seen"]
+    )
+    page = paginate(request, filterset.qs.order_by(*ordering, "pk"))
     template = partial_or_page(
         request, "scanning/finding_list.html", "scanning/partials/_finding_table.html"
     )
