@@ -114,3 +114,14 @@ def in_range(
             if compare(version, bound, scheme) not in accepted:
                 return False
     return bounded or exact == "*"
+
+
+KEY_LENGTH = 16
+
+
+@functools.lru_cache(maxsize=65536)
+def sort_key(version: str, scheme: Scheme = "generic") -> tuple[tuple[int, int | str], ...]:
+    """A tuple ordered exactly like `compare` (tokens padded with zeros): bisect and sort
+    versions without calling `compare`."""
+    parts = tokens(version, scheme)[:KEY_LENGTH]
+    return parts + (_ZERO,) * (KEY_LENGTH - len(parts))

@@ -2,7 +2,8 @@
 
 Runs after every scan (on the services it saw) and after every catalog change (on every
 service that runs an affected product): a CVE published today creates findings on assets
-scanned last month, without rescanning, and records an alert for notification.
+scanned last month, without rescanning, and records an alert for notification. Writes are
+batched (bulk inserts and updates), so thousands of assets correlate in seconds.
 """
 
 from __future__ import annotations
@@ -22,10 +23,32 @@ from rempart.scanning.services.results import fingerprint
 from rempart.scanning.services.sla import due_at
 from rempart.threatwatch.aliases import ProductVersion, products_of
 from rempart.threatwatch.cpe import Cpe
-from rempart.threatwatch.matching import Match, Rule, enrich, evaluate, rules_for
+from rempart.threatwatch.index import RuleIndex
+from rempart.threatwatch.matching import Match
 from rempart.threatwatch.models import Alert, CpeMatch, Cve
 
 logger = logging.getLogger(__name__)
+UPDATED_FIELDS = [
+    "title",
+    "title_fr",
+    "evidence",
+    "severity",
+    "confidence",
+    "cves",
+    "known_exploited",
+    "epss",
+    "product",
+    "version",
+    "cpe",
+    "priority",
+    "priority_reasons",
+    "references",
+    "last_seen",
+    "status",
+    "fixed_at",
+    "reopen_count",
+    "updated_at",
+]
 
 
 @dataclass
@@ -56,80 +79,106 @@ def _service_products(service: Service) -> list[ProductVersion]:
     )
 
 
-def _matches(
-    service: Service,
-    products: list[ProductVersion],
-    rules: dict[tuple[str, str], list[Rule]],
-) -> dict[str, tuple[Match, ProductVersion]]:
-    found: dict[str, tuple[Match, ProductVersion]] = {}
-    platforms = [service.asset.os_guess] if service.asset.os_guess else []
-    for product in products:
-        for vendor, name in product.candidates:
-            cpe = Cpe("a", vendor, name, product.version)
-            for cve_id, match in evaluate(
-                cpe, rules.get((vendor, name), []), platforms=platforms
-            ).items():
-                if product.distro_build:
-                    match.confidence = "tentative"
-                    match.reasons.append("distro_build")
-                found.setdefault(cve_id, (match, product))
-    return found
+def _platform_excluded(match: Match, os_guess: str) -> bool:
+    """An application vulnerable only on some platform, on a host known to run another."""
+    if not match.running_on or not os_guess:
+        return False
+    guess = os_guess.lower()
+    return not any(
+        word in guess
+        for platform in match.running_on
+        for word in platform.lower().split(":")[3:5]
+        if word not in ("*", "-", "")
+    )
 
 
 class _Correlator:
     def __init__(self, *, from_catalog: bool, scan: Any = None) -> None:
-        self.from_catalog = from_catalog
-        self.scan = scan
+        self.from_catalog, self.scan = from_catalog, scan
         self.now = timezone.now()
         self.summary = CorrelationSummary()
+        self.index = RuleIndex()
+        self.titles: dict[str, str] = {}
+        self.new: list[Finding] = []
+        self.changed: list[Finding] = []
+        self.events: list[FindingEvent] = []
+        self.seen: list[Finding] = []
 
     def run(self, services: Iterable[Service]) -> CorrelationSummary:
         items = [(s, _service_products(s)) for s in services]
-        pairs = {pair for _, products in items for p in products for pair in p.candidates}
-        rules = rules_for(pairs)
-        for service, products in items:
-            self.summary.services += 1
-            found = _matches(service, products, rules)
-            enriched = {m.cve_id: m for m in enrich({k: v[0] for k, v in found.items()})}
-            with transaction.atomic():
-                self._apply(service, {k: (enriched[k], v[1]) for k, v in found.items()})
+        self.index.load({pair for _, found in items for p in found for pair in p.candidates})
+        matched = {s.pk: self._matches(s, found) for s, found in items}
+        self._load_titles({cve for found in matched.values() for cve in found})
+        existing = self._existing([s for s, _ in items])
+        with transaction.atomic():
+            for service, _ in items:
+                self.summary.services += 1
+                self._apply(service, matched[service.pk], existing.get(service.pk, {}))
+            self._flush()
         return self.summary
 
-    def _apply(self, service: Service, found: dict[str, tuple[Match, ProductVersion]]) -> None:
-        existing = {
-            f.key: f
-            for f in Finding.objects.filter(
-                establishment_id=service.establishment_id,
-                asset_id=service.asset_id,
-                port=service.port,
-                protocol=service.protocol,
-                check_id="cve",
+    def _matches(
+        self, service: Service, products: list[ProductVersion]
+    ) -> dict[str, tuple[Match, ProductVersion]]:
+        found: dict[str, tuple[Match, ProductVersion]] = {}
+        for product in products:
+            for vendor, name in product.candidates:
+                matches = self.index.match(Cpe("a", vendor, name, product.version))
+                for cve_id, match in matches.items():
+                    if _platform_excluded(match, service.asset.os_guess):
+                        continue
+                    if product.distro_build:
+                        match.confidence = "tentative"
+                        match.reasons.append("distro_build")
+                    found.setdefault(cve_id, (match, product))
+        enriched = {m.cve_id: m for m in self.index.enrich({k: v[0] for k, v in found.items()})}
+        return {k: (enriched[k], v[1]) for k, v in found.items()}
+
+    def _load_titles(self, cve_ids: set[str]) -> None:
+        ids = list(cve_ids)
+        for start in range(0, len(ids), 500):
+            for cve_id, title, description in Cve.objects.filter(
+                cve_id__in=ids[start : start + 500]
+            ).values_list("cve_id", "title", "description"):
+                self.titles[cve_id] = title or description[:180]
+
+    @staticmethod
+    def _existing(services: list[Service]) -> dict[int, dict[str, Finding]]:
+        by_key = {(s.asset_id, s.port, s.protocol): s.pk for s in services}
+        grouped: dict[int, dict[str, Finding]] = {}
+        asset_ids = list({s.asset_id for s in services})
+        for start in range(0, len(asset_ids), 500):
+            findings = Finding.objects.filter(
+                check_id="cve", asset_id__in=asset_ids[start : start + 500]
             )
-        }
+            for finding in findings:
+                service_pk = by_key.get((finding.asset_id, finding.port, finding.protocol))
+                if service_pk is not None:
+                    grouped.setdefault(service_pk, {})[finding.key] = finding
+        return grouped
+
+    def _apply(
+        self,
+        service: Service,
+        found: dict[str, tuple[Match, ProductVersion]],
+        existing: dict[str, Finding],
+    ) -> None:
         for cve_id, (match, product) in found.items():
             self.summary.matched += 1
             finding = existing.get(cve_id)
             if finding is None:
-                finding = self._create(service, match, product)
+                finding = self._build(service, match, product)
+                self.new.append(finding)
             else:
                 self._refresh(finding, service, match, product)
-            if self.scan is not None:
-                Observation.objects.get_or_create(
-                    finding=finding,
-                    scan=self.scan,
-                    defaults={
-                        "establishment_id": finding.establishment_id,
-                        "result": "present",
-                        "evidence": finding.evidence,
-                        "severity": finding.severity,
-                    },
-                )
+            self.seen.append(finding)
         for cve_id, finding in existing.items():
             if cve_id not in found and finding.status in ACTIVE_STATUSES:
                 self._close(finding, service)
 
-    def _texts(self, cve: Cve | None, match: Match, product: ProductVersion) -> dict[str, Any]:
-        summary = (cve.title or cve.description[:180]) if cve else ""
+    def _fields(self, service: Service, match: Match, product: ProductVersion) -> dict[str, Any]:
+        summary = self.titles.get(match.cve_id, "")
+        suffix = f" — {summary}" if summary else ""
         evidence = f"{product.label} — {match.source} rule matches version {product.version}"
         if product.distro_build:
             evidence += (
@@ -138,15 +187,6 @@ class _Correlator:
             )
         if "requires_platform" in match.reasons:
             evidence += ". The rule also requires a platform that was not confirmed."
-        suffix = f" — {summary}" if summary else ""
-        return {
-            "title": f"{match.cve_id} in {product.label}{suffix}"[:300],
-            "title_fr": f"{match.cve_id} dans {product.label}{suffix}"[:300],
-            "evidence": evidence,
-        }
-
-    def _fields(self, service: Service, match: Match, product: ProductVersion) -> dict[str, Any]:
-        cve = Cve.objects.filter(cve_id=match.cve_id).first()
         severity = severity_of(match.cvss)
         priority, reasons = compute(
             severity=severity,
@@ -158,7 +198,9 @@ class _Correlator:
             port=service.port,
         )
         return {
-            **self._texts(cve, match, product),
+            "title": f"{match.cve_id} in {product.label}{suffix}"[:300],
+            "title_fr": f"{match.cve_id} dans {product.label}{suffix}"[:300],
+            "evidence": evidence,
             "severity": severity,
             "confidence": match.confidence,
             "cves": [match.cve_id],
@@ -172,9 +214,10 @@ class _Correlator:
             "references": [f"https://www.cve.org/CVERecord?id={match.cve_id}"],
         }
 
-    def _create(self, service: Service, match: Match, product: ProductVersion) -> Finding:
+    def _build(self, service: Service, match: Match, product: ProductVersion) -> Finding:
         fields = self._fields(service, match, product)
-        finding = Finding.objects.create(
+        self.summary.created += 1
+        return Finding(
             establishment_id=service.establishment_id,
             asset_id=service.asset_id,
             service=service,
@@ -192,62 +235,92 @@ class _Correlator:
             ),
             first_seen=self.now,
             last_seen=self.now,
+            status=FindingStatus.NEW,
             due_at=due_at(fields["severity"], self.now, known_exploited=match.known_exploited),
             **fields,
         )
-        FindingEvent.objects.create(
-            establishment_id=finding.establishment_id,
-            finding=finding,
-            to_status=FindingStatus.NEW,
-            reason="catalog update" if self.from_catalog else "",
-        )
-        self.summary.created += 1
-        if self.from_catalog:
-            Alert.objects.create(
-                establishment_id=finding.establishment_id,
-                finding=finding,
-                cve_id=match.cve_id,
-                known_exploited=match.known_exploited,
-            )
-            self.summary.alerts += 1
-        return finding
 
     def _refresh(
         self, finding: Finding, service: Service, match: Match, product: ProductVersion
     ) -> None:
         for name, value in self._fields(service, match, product).items():
             setattr(finding, name, value)
-        finding.last_seen = self.now
+        finding.last_seen = finding.updated_at = self.now
         if finding.status == FindingStatus.FIXED:
             finding.status, finding.fixed_at = FindingStatus.REOPENED, None
             finding.reopen_count += 1
-            FindingEvent.objects.create(
-                establishment_id=finding.establishment_id,
-                finding=finding,
-                from_status=FindingStatus.FIXED,
-                to_status=FindingStatus.REOPENED,
-            )
-        finding.save()
+            self._event(finding, FindingStatus.FIXED, FindingStatus.REOPENED, "")
+        self.changed.append(finding)
 
     def _close(self, finding: Finding, service: Service) -> None:
-        version_changed = finding.version and finding.version not in (service.version or "")
+        version_changed = bool(finding.version) and finding.version not in (service.version or "")
         before = finding.status
         finding.status = FindingStatus.FIXED if version_changed else FindingStatus.FALSE_POSITIVE
         finding.fixed_at = self.now if version_changed else None
-        finding.decision_reason = (
-            ""
-            if version_changed
-            else ("The vulnerability catalog no longer applies this CVE to this version.")
-        )
-        finding.save()
-        FindingEvent.objects.create(
-            establishment_id=finding.establishment_id,
-            finding=finding,
-            from_status=before,
-            to_status=finding.status,
-            reason="version changed" if version_changed else "catalog correction",
+        finding.updated_at = self.now
+        if not version_changed:
+            finding.decision_reason = (
+                "The vulnerability catalog no longer applies this CVE to this version."
+            )
+            finding.save(update_fields=["decision_reason"])
+        self.changed.append(finding)
+        self._event(
+            finding,
+            before,
+            finding.status,
+            "version changed" if version_changed else "catalog correction",
         )
         self.summary.closed += 1
+
+    def _event(self, finding: Finding, before: str, after: str, reason: str) -> None:
+        self.events.append(
+            FindingEvent(
+                establishment_id=finding.establishment_id,
+                finding=finding,
+                from_status=before,
+                to_status=after,
+                reason=reason,
+            )
+        )
+
+    def _flush(self) -> None:
+        Finding.objects.bulk_create(self.new, batch_size=500)
+        for finding in self.new:
+            self._event(
+                finding, "", FindingStatus.NEW, "catalog update" if self.from_catalog else ""
+            )
+        Finding.objects.bulk_update(self.changed, UPDATED_FIELDS, batch_size=500)
+        FindingEvent.objects.bulk_create(self.events, batch_size=1000)
+        if self.from_catalog:
+            Alert.objects.bulk_create(
+                [
+                    Alert(
+                        establishment_id=f.establishment_id,
+                        finding=f,
+                        cve_id=f.key,
+                        known_exploited=f.known_exploited,
+                    )
+                    for f in self.new
+                ],
+                batch_size=1000,
+            )
+            self.summary.alerts = len(self.new)
+        if self.scan is not None:
+            Observation.objects.bulk_create(
+                [
+                    Observation(
+                        establishment_id=f.establishment_id,
+                        finding=f,
+                        scan=self.scan,
+                        result="present",
+                        evidence=f.evidence,
+                        severity=f.severity,
+                    )
+                    for f in self.seen
+                ],
+                batch_size=1000,
+                ignore_conflicts=True,
+            )
 
 
 def correlate_services(
@@ -267,7 +340,7 @@ def correlate_scan(scan: Any) -> CorrelationSummary:
     services = open_services().filter(
         establishment_id=scan.establishment_id, asset__last_seen__gte=scan.created_at
     )
-    return correlate_services(services)
+    return correlate_services(services, scan=scan)
 
 
 def correlate_catalog_change(*, cve_ids: Iterable[str] | None = None) -> CorrelationSummary:
@@ -278,10 +351,14 @@ def correlate_catalog_change(*, cve_ids: Iterable[str] | None = None) -> Correla
         ids = list(set(cve_ids))
         if not ids:
             return CorrelationSummary()
-        products = set(
-            CpeMatch.objects.filter(cve__cve_id__in=ids).values_list("product", flat=True)
-        )
-        services = [s for s in services if _names_product(s, products)]
+        products: set[str] = set()
+        for start in range(0, len(ids), 500):
+            products.update(
+                CpeMatch.objects.filter(cve__cve_id__in=ids[start : start + 500]).values_list(
+                    "product", flat=True
+                )
+            )
+        services = [s for s in services.iterator(chunk_size=2000) if _names_product(s, products)]
     summary = correlate_services(services, from_catalog=True)
     logger.info("catalog correlation: %s", summary)
     return summary

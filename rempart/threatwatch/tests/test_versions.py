@@ -65,3 +65,10 @@ def test_ranges_from_real_records() -> None:
     # an unbounded "*" criterion matches every version; no bound and no "*" matches nothing
     assert in_range("1.0", exact="*")
     assert not in_range("1.0")
+
+
+@pytest.mark.parametrize(("lower", "higher", "scheme"), ORDERED)
+def test_sort_key_agrees_with_compare(lower: str, higher: str, scheme: str) -> None:
+    from rempart.threatwatch.versions import sort_key
+
+    assert sort_key(lower, scheme) < sort_key(higher, scheme)  # type: ignore[arg-type]
