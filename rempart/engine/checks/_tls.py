@@ -1,11 +1,15 @@
 """TLS scanning and analysis for the TLS checks (`tls.py`).
 
-One sslyze scan per endpoint, shared by every check here, with only the scan commands
-they need. sslyze opens its own sockets: the address is checked against the scope guard
-first, and sslyze is given that literal address (never a name it could resolve
-elsewhere). Certificate trust is judged here, not by sslyze (whose stores are bundled):
-the chain the server sent must lead to the system store or to the `tls_ca_file` option;
-validity dates, key sizes and signature hashes are read with `cryptography`.
+One scan per endpoint, shared by every check here. The `standard` policy runs the light
+probe of `_tls_light` (about ten sequential handshakes, each socket opened through the
+scope guard). The `deep` policy runs sslyze's full enumeration (every suite of every
+protocol, ROBOT, renegotiation: about 550 connections): sslyze opens its own sockets, so
+the address is checked against the scope guard first and sslyze is given that literal
+address (never a name it could resolve elsewhere).
+
+Certificate trust is judged here, not by sslyze (whose stores are bundled): the chain the
+server sent must lead to the system store or to the `tls_ca_file` option; validity dates,
+key sizes and signature hashes are read with `cryptography`.
 """
 
 from __future__ import annotations
@@ -36,6 +40,7 @@ from sslyze.scanner.scanner import Scanner
 from sslyze.server_setting import ServerNetworkConfiguration, ServerNetworkLocation
 
 from rempart.engine.checks._net import shared
+from rempart.engine.checks._tls_light import light_scan
 from rempart.engine.checks.base import CheckContext
 from rempart.engine.model import Host, Service
 
@@ -89,11 +94,13 @@ WEAK_HASHES = ("sha1", "md5", "md2", "md4")
 
 @dataclass
 class TlsReport:
-    """What one sslyze scan of an endpoint saw (plain data, cached between checks)."""
+    """What one scan of an endpoint saw (plain data, cached between checks)."""
 
     reachable: bool = False
     error: str = ""
-    accepted: dict[str, list[str]] = field(default_factory=dict)  # protocol -> suites
+    # protocol -> suites: every accepted suite (full scan), or the suites the light probe's
+    # handshakes negotiated (`exhaustive` False)
+    accepted: dict[str, list[str]] = field(default_factory=dict)
     chains: list[list[x509.Certificate]] = field(default_factory=list)  # leaf first
     heartbleed: bool | None = None
     ccs_injection: bool | None = None
@@ -101,6 +108,8 @@ class TlsReport:
     secure_renegotiation: bool | None = None
     client_renegotiation: bool | None = None
     seconds: float = 0.0
+    exhaustive: bool = True  # False: light probe (ROBOT and renegotiation not tested)
+    connections: int = 0  # TCP connections opened by the light probe (0: not counted)
 
 
 def starttls_protocol(service: Service) -> ProtocolWithOpportunisticTlsEnum | None:
@@ -142,16 +151,20 @@ def _read_attempts(report: TlsReport, attempts: Any) -> None:
         report.client_renegotiation = bool(renegotiation.is_vulnerable_to_client_renegotiation_dos)
 
 
+def _network_timeout(context: CheckContext) -> int:
+    return max(1, min(NETWORK_TIMEOUT_S, round(context.timeout)))
+
+
 def scan_endpoint(
     context: CheckContext, address: str, port: int, *, sni: str, starttls: Any = None
 ) -> TlsReport:
-    """Run sslyze against `address` (already checked against the scope guard)."""
+    """Run sslyze's full scan against `address` (already checked against the scope guard)."""
     started = time.monotonic()
     location = ServerNetworkLocation(hostname=address, port=port, ip_address=address)
     network = ServerNetworkConfiguration(
         tls_server_name_indication=sni,
         tls_opportunistic_encryption=starttls,
-        network_timeout=max(1, min(NETWORK_TIMEOUT_S, round(context.timeout))),
+        network_timeout=_network_timeout(context),
         network_max_retries=1,
     )
     request = ServerScanRequest(
@@ -173,18 +186,50 @@ def scan_endpoint(
     return report
 
 
+def light_endpoint(
+    context: CheckContext, address: str, port: int, *, sni: str, starttls: Any = None
+) -> TlsReport:
+    """The light probe of `address` (already checked against the scope guard)."""
+    started = time.monotonic()
+    scan = light_scan(
+        context,
+        address,
+        port,
+        sni=sni,
+        starttls=starttls,
+        timeout=_network_timeout(context),
+        classify=cipher_class,
+    )
+    chains: dict[tuple[bytes, ...], list[x509.Certificate]] = {}
+    for shake in scan.first.values():
+        if shake.chain:
+            prints = tuple(c.fingerprint(hashes.SHA256()) for c in shake.chain)
+            chains.setdefault(prints, list(shake.chain))
+    return TlsReport(
+        reachable=bool(scan.accepted),
+        error=scan.error or ("" if scan.accepted else "no TLS handshake accepted"),
+        accepted=scan.accepted,
+        chains=list(chains.values()),
+        heartbleed=scan.heartbleed,
+        ccs_injection=scan.ccs_injection,
+        seconds=time.monotonic() - started,
+        exhaustive=False,
+        connections=scan.connections,
+    )
+
+
 def tls_report(context: CheckContext, host: Host, service: Service) -> TlsReport:
-    """The endpoint's shared TLS report; raises ScopeViolationError out of scope."""
+    """The endpoint's shared TLS report (light probe, or sslyze's full scan in the `deep`
+    policy); raises ScopeViolationError out of scope."""
     address = context.allowed.check(host.address)
     sni = next((name for name in host.hostnames if name), address)
+    scan = scan_endpoint if context.policy == "deep" else light_endpoint
     return shared(
         context,
         "tls",
         address,
         service.port,
-        lambda: scan_endpoint(
-            context, address, service.port, sni=sni, starttls=starttls_protocol(service)
-        ),
+        lambda: scan(context, address, service.port, sni=sni, starttls=starttls_protocol(service)),
     )
 
 

@@ -1,7 +1,10 @@
 """TLS: protocol versions, cipher classes, certificates and known implementation flaws.
 
-Every check here reads one shared sslyze scan of the endpoint (`_tls.tls_report`): see
-`_tls.py` for how the scope guard is applied to sslyze and how trust is judged.
+Every check here reads one shared scan of the endpoint (`_tls.tls_report`): a light probe
+of about ten sequential handshakes in the `standard` policy (`_tls_light.py`), sslyze's
+full enumeration in the `deep` policy. ROBOT and renegotiation are only tested by the full
+scan: those two checks are `intrusive`. See `_tls.py` for how the scope guard is applied
+and how trust is judged.
 """
 
 from __future__ import annotations
@@ -117,7 +120,11 @@ class LegacyProtocol(_TlsCheck):
             if not suites:
                 continue
             sample = ", ".join(suites[:5]) + (", …" if len(suites) > 5 else "")  # noqa: PLR2004
-            evidence = f"{protocol} handshake accepted with {len(suites)} cipher suites: {sample}"
+            evidence = (
+                f"{protocol} handshake accepted with {len(suites)} cipher suites: {sample}"
+                if report.exhaustive
+                else f"{protocol} handshake accepted (light probe, suites negotiated: {sample})"
+            )
             findings.append(
                 self.finding(
                     host,
@@ -172,13 +179,18 @@ class WeakCipher(_TlsCheck):
             if not suites:
                 continue
             sample = ", ".join(suites[:8]) + (", …" if len(suites) > 8 else "")  # noqa: PLR2004
+            evidence = (
+                f"{len(suites)} {label} cipher suites accepted: {sample}"
+                if report.exhaustive
+                else f"{label} cipher suites accepted (light probe, suites negotiated: {sample})"
+            )
             findings.append(
                 self.finding(
                     host,
                     service,
                     key=label,
                     severity=severity,
-                    evidence=f"{len(suites)} {label} cipher suites accepted: {sample}",
+                    evidence=evidence,
                     title=f"Weak TLS cipher suites accepted ({label})",
                     title_fr=f"Suites de chiffrement TLS faibles acceptées ({label})",
                 )
@@ -488,6 +500,7 @@ class Robot(_FlagCheck):
         "clés RSA (TLS_RSA_*), en conservant les suites ECDHE."
     )
     severity = "high"
+    category = "intrusive"  # dozens of malformed key exchanges: the deep policy's full scan
     references = ("https://robotattack.org/",)
 
     def evidence(self, report: TlsReport) -> str:
@@ -521,6 +534,7 @@ class InsecureRenegotiation(_FlagCheck):
         "utiliser TLS 1.3, qui n'en comporte pas)."
     )
     severity = "medium"
+    category = "intrusive"  # renegotiates repeatedly (a load test): the deep policy's full scan
     references = (
         "https://www.rfc-editor.org/rfc/rfc5746.html",
         "https://nvd.nist.gov/vuln/detail/CVE-2009-3555",
