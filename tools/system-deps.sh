@@ -4,7 +4,15 @@
 set -euo pipefail
 
 declare -A RUN=()            # command -> package (none yet: the web platform is pure Python)
-declare -A TEST=([chromium]=chromium [pg_dump]=postgresql-client)
+declare -A TEST=([chromium]=chromium [pg_dump]=postgresql-client
+  # the scan engine's network lab (tests/lab): nmap, iproute2, tcpdump and real daemons
+  # (sbin programs by full path: a non-root PATH often lacks /usr/sbin)
+  [nmap]=nmap [/usr/sbin/ip]=iproute2 [ss]=iproute2 [tcpdump]=tcpdump
+  [/usr/sbin/vsftpd]=vsftpd [/usr/sbin/inetd]=openbsd-inetd [/usr/sbin/telnetd]=inetutils-telnetd
+  [/usr/sbin/snmpd]=snmpd [/usr/sbin/nginx]=nginx [redis-server]=redis-server
+  [/usr/sbin/smbd]=samba [/usr/sbin/mariadbd]=mariadb-server [memcached]=memcached
+  [/usr/sbin/mosquitto]=mosquitto [storescp]=dcmtk [/usr/sbin/xrdp]=xrdp
+  [Xvnc]=tigervnc-standalone-server [/usr/sbin/sshd]=openssh-server)
 
 declare -n wanted="${1^^}"
 missing=()

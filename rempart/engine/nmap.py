@@ -123,6 +123,10 @@ def _parse_port(element: Element, where: str) -> Service | None:
     if info is not None:
         service.name = info.get("name", "")
         service.product = info.get("product", "")
+        if any(character.isspace() for character in service.name):
+            # nmap 7.93's mqtt-subscribe (a version script) stores the broker's version text
+            # ("mosquitto version 2.0.11") as the service *name*; real names have no space.
+            service.product, service.name = service.product or service.name, ""
         service.version = info.get("version", "")
         service.extrainfo = info.get("extrainfo", "")
         service.tunnel = info.get("tunnel", "")

@@ -2,8 +2,29 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from rempart.engine.checks.base import Check, CheckContext, recv_until, register
 from rempart.engine.model import Finding, Host, Service
+
+
+def _read_reply(sock: Any) -> bytes:
+    """One RESP reply: an error line (`-NOAUTH…`) ends at once; a bulk string `$N` is read
+    to its announced length, so a protected server costs no timeout."""
+    reply = recv_until(sock, limit=16384, marker=b"\r\n")
+    if not reply.startswith(b"$"):
+        return reply
+    header, _, body = reply.partition(b"\r\n")
+    try:
+        wanted = int(header[1:]) + 2
+    except ValueError:
+        return reply
+    while len(body) < wanted:
+        chunk = recv_until(sock, limit=wanted - len(body))
+        if not chunk:
+            break
+        body += chunk
+    return header + b"\r\n" + body
 
 
 @register
@@ -11,15 +32,23 @@ class RedisNoAuth(Check):
     id = "redis.no-auth"
     title = "Redis accepts commands without authentication"
     title_fr = "Redis accepte des commandes sans authentification"
-    description = ("The Redis server answers INFO without a password: anyone on the network can "
-                   "read and change its data and, through CONFIG, often take over the host.")
-    description_fr = ("Le serveur Redis répond à INFO sans mot de passe : toute personne sur le "
-                      "réseau peut lire et modifier ses données et, via CONFIG, souvent prendre "
-                      "le contrôle de la machine.")
-    remediation = ("Set a password (requirepass or ACL users), keep protected-mode on and bind "
-                   "Redis to the interfaces that need it.")
-    remediation_fr = ("Définir un mot de passe (requirepass ou utilisateurs ACL), laisser "
-                      "protected-mode actif et limiter les interfaces d'écoute.")
+    description = (
+        "The Redis server answers INFO without a password: anyone on the network can "
+        "read and change its data and, through CONFIG, often take over the host."
+    )
+    description_fr = (
+        "Le serveur Redis répond à INFO sans mot de passe : toute personne sur le "
+        "réseau peut lire et modifier ses données et, via CONFIG, souvent prendre "
+        "le contrôle de la machine."
+    )
+    remediation = (
+        "Set a password (requirepass or ACL users), keep protected-mode on and bind "
+        "Redis to the interfaces that need it."
+    )
+    remediation_fr = (
+        "Définir un mot de passe (requirepass ou utilisateurs ACL), laisser "
+        "protected-mode actif et limiter les interfaces d'écoute."
+    )
     severity = "high"
     references = ("https://redis.io/docs/latest/operate/oss_and_stack/management/security/",)
     ports = (6379,)
@@ -29,7 +58,7 @@ class RedisNoAuth(Check):
         try:
             with context.allowed.tcp_connect(host.address, service.port, context.timeout) as sock:
                 sock.sendall(b"*2\r\n$4\r\nINFO\r\n$6\r\nserver\r\n")
-                reply = recv_until(sock, limit=16384, marker=b"\r\n\r\n")
+                reply = _read_reply(sock)
         except OSError:
             return []
         if not reply.startswith(b"$") or b"redis_version:" not in reply:
