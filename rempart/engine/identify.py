@@ -17,6 +17,7 @@ from rempart.engine.targets import AllowedSet
 
 DICOM_PORTS = (104, 11112, 4242)
 HL7_PORTS = (2575, 6661)
+TELNET_PORTS = (23,)
 RDP_PORTS = (3389,)
 TLS_PORTS = (
     443,
@@ -140,23 +141,53 @@ def silent(allowed: AllowedSet, address: str, port: int, timeout: float = 1.0) -
         return False
 
 
+def telnet_greeting(allowed: AllowedSet, address: str, port: int, timeout: float = 2.0) -> bool:
+    """Telnet option negotiation (IAC, 0xFF) first, or a silent listener on a telnet port.
+    nmap's version probing spends about 45 s on such a port; this takes at most `timeout`."""
+    try:
+        with allowed.tcp_connect(address, port, timeout) as sock:
+            sock.settimeout(timeout)
+            try:
+                first = sock.recv(64)
+            except TimeoutError:
+                return True
+            return first[:1] == b"\xff"
+    except OSError:
+        return False
+
+
+def _dicom(allowed: AllowedSet, address: str, port: int, timeout: float) -> bool:
+    return dicom_associate(allowed, address, port, "ANY-SCP", timeout=timeout) is not None
+
+
+def _rdp(allowed: AllowedSet, address: str, port: int, timeout: float) -> bool:
+    return rdp_negotiate(allowed, address, port, 3, timeout) is not None
+
+
+def _telnet(allowed: AllowedSet, address: str, port: int, timeout: float) -> bool:
+    return telnet_greeting(allowed, address, port, min(timeout, 2.0))
+
+
+def _hl7(allowed: AllowedSet, address: str, port: int, timeout: float) -> bool:
+    return silent(allowed, address, port, min(timeout, 1.0))
+
+
+NAMED_PROBES = (
+    (DICOM_PORTS, _dicom, "dicom"),
+    (RDP_PORTS, _rdp, "ms-wbt-server"),
+    (TELNET_PORTS, _telnet, "telnet"),
+    (HL7_PORTS, _hl7, "hl7-mllp"),
+)
+
+
 def identify(allowed: AllowedSet, address: str, service: Service, timeout: float) -> bool:
     """Name `service` natively when its port calls for it; True when identified."""
-    port = service.port
     if service.protocol != "tcp":
         return False
-    if port in DICOM_PORTS:
-        kind = dicom_associate(allowed, address, port, "ANY-SCP", timeout=timeout)
-        if kind is not None:
-            service.name, service.identified_by = "dicom", "native"
+    for ports, probe, name in NAMED_PROBES:
+        if service.port in ports and probe(allowed, address, service.port, timeout):
+            service.name, service.identified_by = name, "native"
             return True
-    if port in RDP_PORTS and rdp_negotiate(allowed, address, port, 3, timeout) is not None:
-        service.name, service.identified_by = "ms-wbt-server", "native"
-        return True
-    if port in HL7_PORTS and silent(allowed, address, port, min(timeout, 1.0)):
-        service.name, service.identified_by = "hl7-mllp", "native"
-        return True
-    if port in TLS_PORTS and speaks_tls(allowed, address, port, timeout):
+    if service.port in TLS_PORTS and speaks_tls(allowed, address, service.port, timeout):
         service.tunnel, service.identified_by = "ssl", "native-tls"
-        return False  # TLS is a tunnel: nmap still names what runs inside
-    return False
+    return False  # TLS is a tunnel: nmap still names what runs inside

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 
 from rempart.engine import nmap
@@ -102,10 +102,12 @@ class _Run:
         self.progress(Progress("hosts", 0, total, f"{total} live hosts"))
         load_all()
         checks = _enabled_checks(self.policy)
-        with ThreadPoolExecutor(max_workers=max(1, min(self.job.rate.host_parallelism, 8))) as pool:
-            for address in pool.map(lambda host: self._host(host, checks), hosts):
+        workers = max(1, min(self.job.rate.host_parallelism, 8))
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            futures = [pool.submit(self._host, host, checks) for host in hosts]
+            for future in as_completed(futures):  # report hosts as they finish
                 done += 1
-                self.progress(Progress("hosts", done, total, address))
+                self.progress(Progress("hosts", done, total, future.result()))
         self._stop_check()
 
     def _host(self, host: Host, checks: list[Check]) -> str:
