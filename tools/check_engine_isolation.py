@@ -22,8 +22,9 @@ def main() -> int:
                 names = [node.module]
             for name in names:
                 root = name.split(".")[0]
-                if root in FORBIDDEN or (root == "rempart" and not name.startswith(
-                        "rempart.engine")):
+                if root in FORBIDDEN or (
+                    root == "rempart" and not name.startswith("rempart.engine")
+                ):
                     problems.append(f"{path}:{node.lineno}: the engine must not import {name}")
     for problem in problems:
         print(problem)

@@ -62,7 +62,7 @@ def interface_files() -> list[Path]:
         if "tests" in parts or "migrations" in parts:
             continue
         if (
-            path.name == "views.py"
+            path.name.startswith("views")
             or "views" in parts
             or "api" in parts
             or path.name == "tracking.py"

@@ -3,8 +3,9 @@
 # print the exact command to run and stop. Usage: tools/system-deps.sh run|test
 set -euo pipefail
 
-declare -A RUN=()            # command -> package (none yet: the web platform is pure Python)
-declare -A TEST=([chromium]=chromium [pg_dump]=postgresql-client
+# command -> package. Scans need nmap; PDF reports need WeasyPrint's Pango and a font.
+declare -A RUN=([nmap]=nmap [fc-list]=fontconfig)
+declare -A TEST=([chromium]=chromium [pg_dump]=postgresql-client [pdftotext]=poppler-utils
   # the scan engine's network lab (tests/lab): nmap, iproute2, tcpdump and real daemons
   # (sbin programs by full path: a non-root PATH often lacks /usr/sbin)
   [nmap]=nmap [/usr/sbin/ip]=iproute2 [ss]=iproute2 [tcpdump]=tcpdump
@@ -20,6 +21,9 @@ for cmd in "${!wanted[@]}"; do
   command -v "$cmd" >/dev/null 2>&1 || missing+=("${wanted[$cmd]}")
 done
 python3 -c 'import venv, ensurepip' 2>/dev/null || missing+=(python3-venv)
+# PDF reports (WeasyPrint): Pango and one font, needed by both targets
+/sbin/ldconfig -p 2>/dev/null | grep -q 'libpango-1.0.so' || missing+=(libpango-1.0-0 libpangoft2-1.0-0)
+[ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing+=(fonts-dejavu-core)
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then

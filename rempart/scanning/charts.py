@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from django.utils.formats import date_format
 from django.utils.safestring import SafeString
@@ -66,6 +67,7 @@ def asset_class_chart(
     *,
     chart_id: str,
     table_class: str = "visually-hidden",
+    width: int = 720,
 ) -> SafeString:
     """Open findings by asset class, stacked by severity."""
     total = sum(sum(counts.values()) for _key, counts in classes)
@@ -85,11 +87,17 @@ def asset_class_chart(
         series=severity_series(),
         values={s: [counts[s] for _key, counts in classes] for s in SEVERITY_ORDER},
     )
-    return horizontal_bar_chart(chart_id=chart_id, text=text, data=data, table_class=table_class)
+    return horizontal_bar_chart(
+        chart_id=chart_id, text=text, data=data, table_class=table_class, width=width
+    )
 
 
 def top_assets_chart(
-    assets: Sequence[AssetRisk], *, chart_id: str, table_class: str = "visually-hidden"
+    assets: Sequence[AssetRisk],
+    *,
+    chart_id: str,
+    table_class: str = "visually-hidden",
+    width: int = 720,
 ) -> SafeString:
     """The most vulnerable assets, their open findings stacked by severity."""
     text = ChartText(
@@ -108,7 +116,9 @@ def top_assets_chart(
         series=severity_series(),
         values={s: [a.counts[s] for a in assets] for s in SEVERITY_ORDER},
     )
-    return horizontal_bar_chart(chart_id=chart_id, text=text, data=data, table_class=table_class)
+    return horizontal_bar_chart(
+        chart_id=chart_id, text=text, data=data, table_class=table_class, width=width
+    )
 
 
 def by_establishment_chart(
@@ -116,6 +126,7 @@ def by_establishment_chart(
     *,
     chart_id: str,
     table_class: str = "visually-hidden",
+    width: int = 720,
 ) -> SafeString:
     """Open findings per establishment (regional view), stacked by severity."""
     total = sum(sum(counts.values()) for _name, counts in lines)
@@ -135,19 +146,19 @@ def by_establishment_chart(
         series=severity_series(),
         values={s: [counts[s] for _name, counts in lines] for s in SEVERITY_ORDER},
     )
-    return horizontal_bar_chart(chart_id=chart_id, text=text, data=data, table_class=table_class)
+    return horizontal_bar_chart(
+        chart_id=chart_id, text=text, data=data, table_class=table_class, width=width
+    )
 
 
 def establishment_charts(
-    stats: EstablishmentStats, *, table_class: str = "visually-hidden"
+    stats: EstablishmentStats, *, table_class: str = "visually-hidden", bar_width: int = 720
 ) -> dict[str, SafeString]:
-    """The three charts of an establishment (dashboard page and PDF report)."""
+    """The three charts of an establishment (dashboard page and PDF report); `bar_width` is
+    the drawing width of the horizontal charts (narrower on the web: larger text)."""
+    options: dict[str, Any] = {"table_class": table_class, "width": bar_width}
     return {
         "trend": trend_chart(stats.trend, chart_id="chart-trend", table_class=table_class),
-        "classes": asset_class_chart(
-            stats.by_asset_class, chart_id="chart-classes", table_class=table_class
-        ),
-        "assets": top_assets_chart(
-            stats.top_assets, chart_id="chart-assets", table_class=table_class
-        ),
+        "classes": asset_class_chart(stats.by_asset_class, chart_id="chart-classes", **options),
+        "assets": top_assets_chart(stats.top_assets, chart_id="chart-assets", **options),
     }

@@ -12,6 +12,7 @@ from rempart.engine.model import RateLimits, ScanJob
 from rempart.engine.runner import Progress, run_scan
 from rempart.jobs.models import JobRun
 from rempart.jobs.runner import JobCancelledError, JobContext, job
+from rempart.scanning import jobs_reports  # noqa: F401  (registers scanning.report)
 from rempart.scanning.models import Scan
 from rempart.scanning.services.results import scan_result_import
 from rempart.scanning.services.scans import scan_fail, scan_mark_running

@@ -31,6 +31,7 @@ from rempart.scanning.exports import (
     XLSX_TYPE,
     Column,
     csv_lines,
+    export_rows,
     xlsx_bytes,
 )
 from rempart.scanning.services import reports as services
@@ -39,6 +40,7 @@ from rempart.tenancy import access
 from rempart.tenancy.models import Establishment
 
 DEFAULT_WEEKS = 12
+WEB_BAR_WIDTH = 560  # drawing width of horizontal charts in half-width columns
 
 
 def _weeks(value: str | None) -> int:
@@ -59,7 +61,7 @@ def dashboard(request: AuthenticatedHttpRequest, establishment: Establishment) -
         {
             "establishment": establishment,
             "stats": stats,
-            "charts": establishment_charts(stats),
+            "charts": establishment_charts(stats, bar_width=WEB_BAR_WIDTH),
             "week_choices": services.REPORT_WEEKS,
         },
     )
@@ -117,10 +119,9 @@ def report_download(
         handle = report.file.open("rb")
     except OSError as exc:
         raise Http404 from exc
-    if request.method == "GET":
-        services.report_download_record(
-            report=report, actor=request.user, ip_address=client_ip(request)
-        )
+    services.report_download_record(
+        report=report, actor=request.user, ip_address=client_ip(request)
+    )
     return FileResponse(
         handle, as_attachment=True, filename=report.filename, content_type="application/pdf"
     )
@@ -130,7 +131,7 @@ def _export(
     fmt: str, name: str, columns: tuple[Column, ...], rows: Any, sheet: str
 ) -> HttpResponseBase:
     filename = f"{name}-{timezone.localdate():%Y-%m-%d}.{fmt}"
-    objects = rows.iterator(chunk_size=2000)
+    objects = export_rows(rows, columns)
     response: HttpResponseBase
     if fmt == "csv":
         response = StreamingHttpResponse(csv_lines(columns, objects), content_type=CSV_TYPE)

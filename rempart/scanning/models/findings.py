@@ -71,8 +71,9 @@ class Finding(TenantOwnedModel):
     )
     decision_reason = models.TextField(_("justification"), blank=True)
     accepted_until = models.DateField(_("accepted until"), null=True, blank=True)
-    priority = models.PositiveSmallIntegerField(_("priority"), null=True, blank=True,
-                                                db_index=True, help_text=_("1 (urgent) to 4."))
+    priority = models.PositiveSmallIntegerField(
+        _("priority"), null=True, blank=True, db_index=True, help_text=_("1 (urgent) to 4.")
+    )
     priority_reasons = models.JSONField(_("why this priority"), default=list, blank=True)
 
     class Meta:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from rempart.core.models import TenantOwnedModel
@@ -74,5 +75,5 @@ class Report(TenantOwnedModel):
     @property
     def filename(self) -> str:
         """The download name: `rapport-vulnerabilites-<slug>-<date>.pdf`."""
-        stamp = (self.generated_at or self.created_at).strftime("%Y-%m-%d")
+        stamp = timezone.localtime(self.generated_at or self.created_at).strftime("%Y-%m-%d")
         return f"rapport-vulnerabilites-{self.establishment.slug}-{stamp}.pdf"

@@ -8,6 +8,7 @@ from typing import Any
 from django.core.files.base import ContentFile
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
+from django.utils.translation import gettext
 
 from rempart.scanning.charts import establishment_charts
 from rempart.scanning.models import Report
@@ -56,13 +57,13 @@ def _nothing(done: int, total: int, message: str) -> None:
 def report_build(*, report: Report, progress: Progress = _nothing) -> Report:
     """Render the report's PDF and store it with the report (called by the report job)."""
     establishment = report.establishment
-    progress(1, 3, "collecting figures")
+    progress(1, 3, gettext("Collecting the figures"))
     html = report_html(establishment=establishment, weeks=report.weeks, language=report.language)
-    progress(2, 3, "laying out the PDF")
+    progress(2, 3, gettext("Laying out the PDF"))
     pdf = html_to_pdf(html)
     report.generated_at = timezone.now()
     report.size = len(pdf)
     report.file.save(report.filename, ContentFile(pdf), save=False)
     report.save(update_fields=["file", "size", "generated_at", "updated_at"])
-    progress(3, 3, "done")
+    progress(3, 3, gettext("Report ready"))
     return report

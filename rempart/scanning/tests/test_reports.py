@@ -225,3 +225,21 @@ def test_assets_exports(findings: dict[str, Any], bob: Any, establishment_b: Any
     )
     assert workbook.active.max_row == 3
     assert verbs() == ["scanning.assets.exported", "scanning.assets.exported"]
+
+
+def test_list_polls_while_a_report_is_pending(alice: Any, establishment_a: Any) -> None:
+    from rempart.jobs.tests.factories import JobRunFactory
+
+    job = JobRunFactory(establishment=establishment_a, kind="scanning.report")
+    report = ReportFactory(establishment=establishment_a, file="", job=job)
+    client = client_for(alice)
+    partial = client.get("/e/ch-alpha/reports/", HTTP_HX_REQUEST="true").content.decode()
+    assert partial.lstrip().startswith('<div id="report-table"')
+    assert 'hx-trigger="every 2s"' in partial
+    assert f"/jobs/{job.public_id}/" in partial
+    job.status = JobStatus.FAILED
+    job.save()
+    done = client.get("/e/ch-alpha/reports/", HTTP_HX_REQUEST="true").content.decode()
+    assert "hx-trigger" not in done
+    assert report.public_id  # listed, not downloadable
+    assert f"/reports/{report.public_id}/download/" not in done
