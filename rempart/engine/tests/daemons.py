@@ -52,7 +52,20 @@ def scratch_dir(name: str) -> Iterator[Path]:
     try:
         yield path
     finally:
+        _kill_processes_using(path)
         shutil.rmtree(path, ignore_errors=True)
+
+
+def _kill_processes_using(directory: Path) -> None:
+    """Kill what a daemon left behind: smbd starts samba-dcerpcd and its RPC workers in
+    their own sessions, so stopping smbd does not stop them; they name our directory."""
+    marker = str(directory).encode()
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        with contextlib.suppress(OSError):
+            if marker in (entry / "cmdline").read_bytes():
+                os.kill(int(entry.name), 9)
 
 
 def free_port(kind: int = socket.SOCK_STREAM) -> int:
