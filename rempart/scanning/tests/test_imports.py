@@ -9,6 +9,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.test import Client
+from django.utils import translation
 
 from rempart.scanning.models import Asset, Scan, Service
 from rempart.scanning.tests.factories import ScopeFactory
@@ -41,7 +42,9 @@ def test_truncated_report_is_refused_and_nothing_stored(
     broken = REPORT.read_bytes()[:cut]
     path = Path(f"/tmp/rempart-broken-{cut}.xml")  # noqa: S108  (test file)
     path.write_bytes(broken)
-    with pytest.raises(CommandError, match="cannot be read"):
+    with pytest.raises(CommandError, match="Ce rapport nmap est illisible"):
+        call_command("import_scan", str(path), establishment="ch-alpha")  # French by default
+    with translation.override("en"), pytest.raises(CommandError, match="cannot be read"):
         call_command("import_scan", str(path), establishment="ch-alpha")
     assert not Scan.objects.exists()
     assert not Asset.objects.exists()
