@@ -13,7 +13,8 @@ declare -A TEST=([chromium]=chromium [pg_dump]=postgresql-client [pdftotext]=pop
   [/usr/sbin/snmpd]=snmpd [/usr/sbin/nginx]=nginx [redis-server]=redis-server
   [/usr/sbin/smbd]=samba [/usr/sbin/mariadbd]=mariadb-server [memcached]=memcached
   [/usr/sbin/mosquitto]=mosquitto [storescp]=dcmtk [/usr/sbin/xrdp]=xrdp
-  [Xvnc]=tigervnc-standalone-server [/usr/sbin/sshd]=openssh-server)
+  [Xvnc]=tigervnc-standalone-server [vncpasswd]=tigervnc-tools [/usr/sbin/sshd]=openssh-server
+  [/usr/sbin/in.rexecd]=rsh-server)
 
 declare -n wanted="${1^^}"
 missing=()
