@@ -66,4 +66,15 @@ CELERY_BEAT_SCHEDULE = {
         "task": "audit.verify_chain_scheduled",
         "schedule": 24 * 3600.0,
     },
+    # Vulnerability catalog: NVD every 2 hours (incremental), the other sources daily.
+    "threatwatch-sync-nvd": {
+        "task": "threatwatch.sync_scheduled",
+        "schedule": 2 * 3600.0,
+        "args": (["nvd"],),
+    },
+    "threatwatch-sync-daily": {
+        "task": "threatwatch.sync_scheduled",
+        "schedule": 24 * 3600.0,
+        "args": (["kev", "epss", "certfr"],),
+    },
 }

@@ -55,15 +55,15 @@ def test_cve5_rules(catalog: None) -> None:
 
 def test_nvd_wins_over_cna(catalog: None) -> None:
     record = cve("CVE-2099-0009")
-    rule(record, "openbsd", "openssh", source="cve5-adp", start_including="9.0",
-         end_excluding="9.9")
+    rule(
+        record, "openbsd", "openssh", source="cve5-adp", start_including="9.0", end_excluding="9.9"
+    )
     rule(record, "openbsd", "openssh", source="nvd", start_including="9.0", end_excluding="9.9")
     assert _ids("cpe:2.3:a:openbsd:openssh:9.3:*:*:*:*:*:*:*")["CVE-2099-0009"].source == "nvd"
 
 
 def test_lookup_cli_contract(catalog: None, capsys: Any) -> None:
-    call_command("intel", "lookup", "cpe:2.3:a:apache:http_server:2.4.49:*:*:*:*:*:*:*",
-                 "--json")
+    call_command("intel", "lookup", "cpe:2.3:a:apache:http_server:2.4.49:*:*:*:*:*:*:*", "--json")
     rows = json.loads(capsys.readouterr().out)
     first = rows[0]
     assert first["cve"] == "CVE-2021-41773"
@@ -80,11 +80,23 @@ def test_lookup_cli_contract(catalog: None, capsys: Any) -> None:
 
 def test_correlation_distro_builds_are_tentative(catalog: None, establishment_a: Any) -> None:
     asset = AssetFactory(establishment=establishment_a, os_guess="Linux 5.x", criticality="high")
-    ssh = ServiceFactory(establishment=establishment_a, asset=asset, port=22, name="ssh",
-                         product="OpenSSH", version="9.2p1 Debian 2+deb12u2",
-                         cpe="cpe:/a:openbsd:openssh:9.2p1")
-    web = ServiceFactory(establishment=establishment_a, asset=asset, port=80, name="http",
-                         product="Apache httpd", version="2.4.49")
+    ssh = ServiceFactory(
+        establishment=establishment_a,
+        asset=asset,
+        port=22,
+        name="ssh",
+        product="OpenSSH",
+        version="9.2p1 Debian 2+deb12u2",
+        cpe="cpe:/a:openbsd:openssh:9.2p1",
+    )
+    web = ServiceFactory(
+        establishment=establishment_a,
+        asset=asset,
+        port=80,
+        name="http",
+        product="Apache httpd",
+        version="2.4.49",
+    )
     summary = correlate_services([ssh, web])
     assert summary.created == 2  # CVE-2099-0003 needs Windows: the Linux host is spared
     regression = Finding.objects.get(key="CVE-2024-6387")
@@ -101,9 +113,14 @@ def test_correlation_distro_builds_are_tentative(catalog: None, establishment_a:
 
 def test_new_cve_in_the_catalog_reaches_old_assets(catalog: None, establishment_a: Any) -> None:
     asset = AssetFactory(establishment=establishment_a)
-    redis = ServiceFactory(establishment=establishment_a, asset=asset, port=6379,
-                           product="Redis key-value store", version="7.0.15",
-                           cpe="cpe:/a:redislabs:redis:7.0.15")
+    redis = ServiceFactory(
+        establishment=establishment_a,
+        asset=asset,
+        port=6379,
+        product="Redis key-value store",
+        version="7.0.15",
+        cpe="cpe:/a:redislabs:redis:7.0.15",
+    )
     correlate_services([redis])
     assert not Finding.objects.filter(check_id="cve").exists()
     fresh = cve("CVE-2099-0100", cvss=9.1, kev=True)
@@ -117,8 +134,13 @@ def test_new_cve_in_the_catalog_reaches_old_assets(catalog: None, establishment_
 
 
 def test_upgrade_fixes_the_cve_finding(catalog: None, establishment_a: Any) -> None:
-    web = ServiceFactory(establishment=establishment_a, port=80, product="nginx",
-                         version="1.22.0", cpe="cpe:/a:igor_sysoev:nginx:1.22.0")
+    web = ServiceFactory(
+        establishment=establishment_a,
+        port=80,
+        product="nginx",
+        version="1.22.0",
+        cpe="cpe:/a:igor_sysoev:nginx:1.22.0",
+    )
     correlate_services([web])
     finding = Finding.objects.get(key="CVE-2022-41741")
     web.version, web.cpe = "1.24.0", "cpe:/a:igor_sysoev:nginx:1.24.0"

@@ -1,0 +1,262 @@
+"""CVE JSON 5 `affected[]` entries (CNA or ADP container) → applicability rules.
+
+Products: the entry's `cpes` (CPE 2.3 or 2.2 URIs) when present, else the vendor and product
+(or `packageName`) lower-cased into CPE-like names (`Apache HTTP Server` → `apache_http_server`;
+a missing or `n/a` vendor takes the product name).
+
+Versions (`versions[]` with `status: affected`): `version` + `lessThan`/`lessThanOrEqual` is a
+range (`0`, `*`, `unspecified` mean "from the start"; `*` as the upper bound means "no upper
+bound"; a `6.1.*` bound covers the whole branch); a lone `version` is an exact version. Free
+text is read when it takes a common shape (`7.0.1 and earlier versions`, `All versions prior
+to 12.4`, `8.40 - 11.10`, a product name before the version: `sonicos 7.1.1-7040`); other
+free text is skipped with a warning. Git commits are not versions and are skipped. With
+`defaultStatus: affected`, a single open-ended `unaffected` entry (`version X, lessThan *`)
+means "affected before X"; with no version entry at all, every version is affected.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from rempart.threatwatch.cpe import ANY, CpeError, parse
+from rempart.threatwatch.importers.common import clip
+from rempart.threatwatch.importers.records import RuleRecord
+
+FROM_START = {
+    "",
+    "*",
+    "0",
+    "0.0",
+    "0.0.0",
+    "-",
+    "n/a",
+    "unspecified",
+    "unknown",
+    "all",
+    "all versions",
+    "any",
+    "none",
+}
+MAX_RULES = 2000  # per affected entry: a few real records list thousands of CPEs
+NOT_VERSIONS = {"git", "original_commit_for_fix", "commit", "commit-id", "commit hash"}
+_V = r"v?(\d[\w.\-+()~:]*)"
+FREE_TEXT = [
+    (
+        re.compile(
+            rf"^(?:all versions )?(?:prior to and including|up to and including|up to|"
+            rf"through|<=)\s*{_V}$",
+            re.I,
+        ),
+        "end_including",
+    ),
+    (
+        re.compile(rf"^(?:all versions )?(?:prior to|before|below|earlier than|<)\s*{_V}$", re.I),
+        "end_excluding",
+    ),
+    (
+        re.compile(
+            rf"^{_V},?\s+(?:and|or)\s+(?:earlier|prior|below|older|before)"
+            rf"(?:\s+versions?)?$",
+            re.I,
+        ),
+        "end_including",
+    ),
+    (
+        re.compile(rf"^{_V}\s+(?:and|or)\s+(?:later|above|newer)(?:\s+versions?)?$", re.I),
+        "start_including",
+    ),
+]
+BRANCH = re.compile(r"^(\d+(?:\.\d+)*)\.(?:\*|x)$", re.I)  # `2.4.x`, `6.1.*`
+RANGE_TEXT = re.compile(rf"^(?:>=\s*)?{_V}\s+(?:-|to|through)\s+{_V}$", re.I)
+
+
+@dataclass(frozen=True)
+class Name:
+    part: str
+    vendor: str
+    product: str
+    criteria: str = ""
+    version: str = ""  # a concrete version named by the CPE itself
+
+
+@dataclass(frozen=True)
+class Spec:
+    version: str = ANY
+    start_including: str = ""
+    end_including: str = ""
+    end_excluding: str = ""
+    version_type: str = ""
+
+
+def slug(text: Any) -> str:
+    """CPE-like name: lower case, spaces as underscores, no colon."""
+    value = re.sub(r"\s+", "_", str(text or "").strip().lower())
+    return value.replace(":", "_").strip("_")
+
+
+def entry_rules(entry: dict[str, Any], source: str, warnings: list[str]) -> list[RuleRecord]:
+    """Rules of one `affected` entry: every product name x every affected version range."""
+    names = _names(entry)
+    if not names:
+        return []
+    specs = _specs(entry, names, warnings)
+    if len(names) * len(specs) > MAX_RULES:
+        warnings.append(f"{len(names)} products x {len(specs)} versions: first {MAX_RULES} kept")
+    return [
+        RuleRecord(
+            source=source,
+            part=n.part,
+            vendor=n.vendor[:100],
+            product=n.product[:150],
+            version=(n.version or s.version)[:100],
+            start_including=s.start_including[:100],
+            end_including=s.end_including[:100],
+            end_excluding=s.end_excluding[:100],
+            version_type=s.version_type,
+            criteria=n.criteria[:400],
+        )
+        for n in names
+        for s in specs
+    ][:MAX_RULES]
+
+
+def _names(entry: dict[str, Any]) -> list[Name]:
+    """One name per product; the concrete versions the CPEs name are kept apart."""
+    names: dict[tuple[str, str, str], Name] = {}
+    versions: list[Name] = []
+    for text in entry.get("cpes") or []:
+        try:
+            cpe = parse(str(text))
+        except CpeError:
+            continue
+        part = cpe.part if cpe.part != ANY else "a"
+        names.setdefault(
+            (part, cpe.vendor, cpe.product), Name(part, cpe.vendor, cpe.product, str(text))
+        )
+        if cpe.version not in (ANY, "-") and len(versions) < MAX_RULES:
+            versions.append(Name(part, cpe.vendor, cpe.product, str(text), cpe.version))
+    if names:
+        return versions if versions and not entry.get("versions") else list(names.values())
+    product = slug(entry.get("product") or entry.get("packageName"))
+    vendor = slug(entry.get("vendor"))
+    if product in ("", "n/a"):
+        return []
+    return [Name("a", product if vendor in ("", "n/a") else vendor, product)]
+
+
+def _specs(entry: dict[str, Any], names: list[Name], warnings: list[str]) -> list[Spec]:
+    versions = [v for v in entry.get("versions") or [] if isinstance(v, dict)]
+    prefixes = _prefixes(entry, names)
+    specs: list[Spec] = []
+    for item in versions:
+        version_type = clip(item.get("versionType"), 30).lower()
+        if version_type in NOT_VERSIONS or item.get("status") != "affected":
+            continue
+        spec = _affected(item, version_type, prefixes)
+        if spec is None:
+            warnings.append(f"version text not understood: {str(item.get('version'))[:80]!r}")
+        else:
+            specs.append(spec)
+    if specs:
+        return list(dict.fromkeys(specs))
+    return _defaults(entry, versions, names)
+
+
+def _defaults(
+    entry: dict[str, Any], versions: list[dict[str, Any]], names: list[Name]
+) -> list[Spec]:
+    """No affected version: the CPE's own versions, or what `defaultStatus` implies."""
+    if not versions and any(n.version for n in names):
+        return [Spec()]  # each name already carries its own exact version
+    if entry.get("defaultStatus") != "affected":
+        return []
+    unaffected = [v for v in versions if v.get("status") == "unaffected"]
+    if not unaffected:
+        return [Spec()]
+    if len(unaffected) == 1 and unaffected[0].get("lessThan") == "*":
+        fixed = str(unaffected[0].get("version") or "").strip()
+        if fixed.lower() not in FROM_START:
+            return [
+                Spec(
+                    end_excluding=fixed,
+                    version_type=clip(unaffected[0].get("versionType"), 30).lower(),
+                )
+            ]
+    return []
+
+
+def _prefixes(entry: dict[str, Any], names: list[Name]) -> list[str]:
+    """Product names that may precede a version (`sonicos 7.1.1-7040`)."""
+    texts = {str(entry.get("product") or "").lower(), str(entry.get("packageName") or "").lower()}
+    texts |= {n.product.replace("_", " ") for n in names} | {n.product for n in names}
+    return sorted((t.strip() + " " for t in texts if t.strip()), key=len, reverse=True)
+
+
+def _clean(value: Any, prefixes: list[str]) -> str:
+    text = str(value or "").strip()
+    lowered = text.lower()
+    for prefix in prefixes:
+        if lowered.startswith(prefix):
+            return text[len(prefix) :].strip()
+    return text
+
+
+def _affected(item: dict[str, Any], version_type: str, prefixes: list[str]) -> Spec | None:
+    version = _clean(item.get("version"), prefixes)
+    less, less_equal = (_clean(item.get(k), prefixes) for k in ("lessThan", "lessThanOrEqual"))
+    if less or less_equal:
+        return _range(version, less, less_equal, version_type)
+    if version.lower() in FROM_START:
+        return Spec(version_type=version_type)
+    branch = BRANCH.match(version)
+    if branch and _next_branch(branch.group(1)):
+        start = branch.group(1)
+        return Spec(
+            start_including=start, end_excluding=_next_branch(start), version_type=version_type
+        )
+    if " " not in version and len(version) <= 100:  # noqa: PLR2004
+        return Spec(version=version, version_type=version_type)
+    return _free_text(version, version_type)
+
+
+def _range(version: str, less: str, less_equal: str, version_type: str) -> Spec | None:
+    start = "" if version.lower() in FROM_START else version
+    if " " in start or " " in less or " " in less_equal:
+        return None
+    if less == "*" or less_equal == "*":
+        return Spec(start_including=start, version_type=version_type)
+    if less.endswith(".*"):
+        less = less[:-2]
+    if less_equal.endswith(".*"):
+        less, less_equal = _next_branch(less_equal[:-2]), ""
+        if not less:
+            return None
+    return Spec(
+        start_including=start,
+        end_excluding=less,
+        end_including=less_equal,
+        version_type=version_type,
+    )
+
+
+def _next_branch(branch: str) -> str:
+    """`6.1` → `6.2`: the first version after every `6.1.x`."""
+    head, _, last = branch.rpartition(".")
+    if not last.isdigit():
+        return ""
+    return f"{head}.{int(last) + 1}" if head else str(int(last) + 1)
+
+
+def _free_text(text: str, version_type: str) -> Spec | None:
+    match = RANGE_TEXT.match(text)
+    if match:
+        return Spec(
+            start_including=match.group(1), end_including=match.group(2), version_type=version_type
+        )
+    for pattern, bound in FREE_TEXT:
+        match = pattern.match(text)
+        if match:
+            return Spec(version_type=version_type, **{bound: match.group(1)})
+    return None

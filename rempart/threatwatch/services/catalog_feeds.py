@@ -1,0 +1,269 @@
+"""Writing the catalog's feeds — CISA KEV, FIRST EPSS, CERT-FR — and the SQL helpers of the
+catalog writers (see `rempart.threatwatch.services.catalog`)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Sequence
+from dataclasses import asdict
+from typing import Any, cast
+
+from django.db import DatabaseError, connection, transaction
+from django.db.models import Field, Model
+from django.utils import timezone
+
+from rempart.threatwatch.importers.records import (
+    AdvisoryRecord,
+    EpssRecord,
+    ImportReport,
+    KevRecord,
+)
+from rempart.threatwatch.models import Advisory, AdvisoryCve, Cve, EpssScore, KevEntry, SourceStatus
+
+logger = logging.getLogger(__name__)
+PARTIAL = "ale-list:"
+ADVISORY_FIELDS = [
+    "kind",
+    "title",
+    "summary",
+    "published",
+    "last_revision",
+    "closed_at",
+    "affected_systems",
+    "risks",
+    "url",
+    "cve_ids",
+]
+KEV_FIELDS = [f for f in KevRecord.__dataclass_fields__ if f != "cve_id"]
+
+
+# --- SQL helpers ------------------------------------------------------------------------------
+
+
+def write_safely(items: list[Any], report: ImportReport, write: Any) -> None:
+    """Write a batch in one transaction; on a database error, record by record."""
+    if not items:
+        return
+    try:
+        with transaction.atomic():
+            write(items, report)
+    except DatabaseError:
+        logger.warning("batch of %d failed; retrying record by record", len(items))
+        for item in items:
+            try:
+                with transaction.atomic():
+                    write([item], report)
+            except DatabaseError as exc:
+                origin, key = _where(item)
+                report.problem(origin, key, f"database: {exc}")
+
+
+def _where(item: Any) -> tuple[str, str]:
+    if isinstance(item, tuple):
+        return item[0].origin, item[0].cve_id
+    return "", str(getattr(item, "cve_id", "") or getattr(item, "reference", ""))
+
+
+def insert_rows(model: type[Model], columns: list[str], rows: Sequence[Sequence[Any]]) -> None:
+    """Plain INSERTs of values ready for the database, in one executemany (the ORM's
+    per-field preparation costs more than the writes for large batches)."""
+    if not rows:
+        return
+    quote = connection.ops.quote_name
+    names = ", ".join(quote(c) for c in columns)
+    marks = ", ".join(["%s"] * len(columns))
+    sql = f"INSERT INTO {quote(model._meta.db_table)} ({names}) VALUES ({marks})"  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, rows)
+
+
+def update_rows(model: type[Model], objects: Sequence[Model], names: list[str]) -> None:
+    """`UPDATE … WHERE id = %s` for each object, in one executemany: Django's bulk_update
+    builds CASE expressions whose cost grows with rows and fields."""
+    if not objects:
+        return
+    fields = [cast(Field[Any, Any], model._meta.get_field(name)) for name in names]
+    quote = connection.ops.quote_name
+    assignments = ", ".join(f"{quote(str(f.column))} = %s" for f in fields)
+    sql = f"UPDATE {quote(model._meta.db_table)} SET {assignments} WHERE id = %s"  # noqa: S608
+    values = [
+        [*(f.get_db_prep_save(getattr(o, f.attname), connection) for f in fields), o.pk]
+        for o in objects
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, values)
+
+
+def bulk_set(model: type[Model], key: str, columns: list[str], rows: list[tuple[Any, ...]]) -> None:
+    """UPDATE … FROM (VALUES …): one statement per 500 rows (SQLite ≥ 3.33 and PostgreSQL)."""
+    table = connection.ops.quote_name(model._meta.db_table)
+    assignments = ", ".join(
+        f"{connection.ops.quote_name(c)} = v.column{i + 2}" for i, c in enumerate(columns)
+    )
+    placeholder = "(" + ", ".join(["%s"] * (len(columns) + 1)) + ")"
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), 500):
+            chunk = rows[start : start + 500]
+            sql = (
+                f"UPDATE {table} SET {assignments} FROM (VALUES "  # noqa: S608  (names only)
+                f"{', '.join([placeholder] * len(chunk))}) AS v "
+                f"WHERE {table}.{connection.ops.quote_name(key)} = v.column1"
+            )
+            cursor.execute(sql, [value for row in chunk for value in row])
+
+
+# --- KEV, EPSS, CERT-FR ------------------------------------------------------------------------
+
+
+def kev_catalog_write(records: Sequence[KevRecord], version: str, report: ImportReport) -> None:
+    """Upsert a KEV catalog and flag its CVEs as known exploited. A catalog older than the
+    newest one imported (`version`: `catalogVersion`, or the last `dateAdded` of a CSV) only
+    adds the entries missing, so that imports in any order converge."""
+    latest = {r.cve_id: r for r in records}
+    existing = {k.cve_id: k for k in KevEntry.objects.filter(cve_id__in=latest)}
+    newest = SourceStatus.objects.filter(source="kev").values_list("cursor", flat=True).first()
+    older = bool(newest) and version < str(newest)
+    new, changed, counts, now = [], [], report.of("kev"), timezone.now()
+    for cve_id, record in latest.items():
+        values, entry = asdict(record), existing.get(cve_id)
+        if entry is None:
+            new.append(KevEntry(**values))
+        elif all(getattr(entry, k) == v for k, v in values.items()):
+            counts.unchanged += 1
+        elif older:
+            counts.stale += 1
+        else:
+            for key, value in values.items():
+                setattr(entry, key, value)
+            entry.updated_at = now
+            changed.append(entry)
+    counts.added, counts.updated = counts.added + len(new), counts.updated + len(changed)
+    with transaction.atomic():
+        KevEntry.objects.bulk_create(new, batch_size=500)
+        update_rows(KevEntry, changed, [*KEV_FIELDS, "updated_at"])
+        if not older:
+            SourceStatus.objects.update_or_create(source="kev", defaults={"cursor": version})
+        flagged = Cve.objects.filter(
+            cve_id__in=[e.cve_id for e in (*new, *changed)], known_exploited=False
+        )
+        report.changed_cves.update(flagged.values_list("cve_id", flat=True))
+        flagged.update(known_exploited=True, updated_at=now)
+
+
+def epss_batch_write(records: Sequence[EpssRecord], report: ImportReport) -> None:
+    """Upsert EPSS scores (a score older than the stored one is stale) and copy them to
+    the CVEs of the catalog."""
+    latest: dict[str, EpssRecord] = {}
+    for record in records:
+        current = latest.get(record.cve_id)
+        if current is None or record.score_date >= current.score_date:
+            latest[record.cve_id] = record
+    existing = {
+        row[0]: row[1:]
+        for row in EpssScore.objects.filter(cve_id__in=latest).values_list(
+            "cve_id", "epss", "percentile", "score_date"
+        )
+    }
+    new, changed = [], []
+    counts = report.of("epss")
+    for cve_id, record in latest.items():
+        stored = existing.get(cve_id)
+        if stored is None:
+            new.append(record)
+        elif record.score_date < stored[2]:
+            counts.stale += 1
+        elif (record.epss, record.percentile, record.score_date) == stored:
+            counts.unchanged += 1
+        else:
+            changed.append(record)
+    counts.added, counts.updated = counts.added + len(new), counts.updated + len(changed)
+    with transaction.atomic():
+        day = connection.ops.adapt_datefield_value
+        columns = ["cve_id", "epss", "percentile", "score_date"]
+        insert_rows(EpssScore, columns, [(*_scores(r), day(r.score_date)) for r in new])
+        bulk_set(
+            EpssScore, "cve_id", columns[1:], [(*_scores(r), day(r.score_date)) for r in changed]
+        )
+        _copy_to_cves([*new, *changed], report)
+
+
+def _scores(record: EpssRecord) -> tuple[str, float, float]:
+    return record.cve_id, record.epss, record.percentile
+
+
+def _copy_to_cves(records: list[EpssRecord], report: ImportReport) -> None:
+    wanted = {r.cve_id: (r.epss, r.percentile) for r in records}
+    rows = Cve.objects.filter(cve_id__in=wanted).values_list("cve_id", "epss", "epss_percentile")
+    stale = [
+        (cve_id, *wanted[cve_id]) for cve_id, *scores in rows if tuple(scores) != wanted[cve_id]
+    ]
+    bulk_set(Cve, "cve_id", ["epss", "epss_percentile"], stale)
+    report.changed_cves.update(row[0] for row in stale)
+
+
+def advisory_batch_write(records: Sequence[AdvisoryRecord], report: ImportReport) -> None:
+    """Upsert CERT-FR publications and their CVE links. An entry of the derived ALE list
+    never overwrites a full document; a document whose last revision is older than the
+    stored one is stale (equal dates: the larger hash wins, so imports converge)."""
+    latest: dict[str, AdvisoryRecord] = {}
+    for record in records:
+        current = latest.get(record.reference)
+        if current is None or _rank(record) > _rank(current):
+            latest[record.reference] = record
+    existing = {a.reference: a for a in Advisory.objects.filter(reference__in=latest)}
+    todo: list[tuple[AdvisoryRecord, Advisory | None, str]] = []
+    counts = report.of("certfr")
+    for reference, record in latest.items():
+        stored = existing.get(reference)
+        wanted = (PARTIAL + record.content_hash[:32]) if record.partial else record.content_hash
+        if stored is None:
+            todo.append((record, stored, wanted))
+        elif stored.content_hash == wanted or (record.partial and _is_full(stored)):
+            counts.unchanged += 1
+        elif _is_full(stored) and _rank(record) < (
+            True,
+            _day(stored.last_revision),
+            stored.content_hash,
+        ):
+            counts.stale += 1
+        else:
+            todo.append((record, stored, wanted))
+    write_safely(todo, report, _write_advisories)
+
+
+def _is_full(advisory: Advisory) -> bool:
+    return not advisory.content_hash.startswith(PARTIAL)
+
+
+def _day(moment: dt.datetime | None) -> dt.datetime:
+    return moment or dt.datetime.min.replace(tzinfo=dt.UTC)
+
+
+def _rank(record: AdvisoryRecord) -> tuple[bool, dt.datetime, str]:
+    """Full documents over list entries, then the last revision, then the hash."""
+    return (not record.partial, _day(record.last_revision), record.content_hash)
+
+
+def _write_advisories(todo: list[Any], report: ImportReport) -> None:
+    counts = report.of("certfr")
+    now = timezone.now()
+    advisories = []
+    for record, stored, wanted in todo:
+        advisory = stored or Advisory(reference=record.reference)
+        for name in ADVISORY_FIELDS:
+            setattr(advisory, name, getattr(record, name))
+        advisory.content_hash, advisory.updated_at = wanted, now
+        advisories.append(advisory)
+        if stored:
+            counts.updated += 1
+        else:
+            counts.added += 1
+    updated = [a for a in advisories if a.pk is not None]
+    Advisory.objects.bulk_create([a for a in advisories if a.pk is None], batch_size=500)
+    update_rows(Advisory, updated, [*ADVISORY_FIELDS, "content_hash", "updated_at"])
+    AdvisoryCve.objects.filter(advisory__in=[a.pk for a in advisories]).delete()
+    AdvisoryCve.objects.bulk_create(
+        [AdvisoryCve(advisory=a, cve_id=c) for a in advisories for c in a.cve_ids],
+        batch_size=1000,
+    )
