@@ -114,6 +114,16 @@ def personas(
 
 
 @pytest.fixture(autouse=True)
+def _fresh_rule_index() -> Any:
+    """Each test builds its own catalog: drop the process-wide lookup index around it."""
+    from rempart.threatwatch.index import invalidate_shared_index
+
+    invalidate_shared_index()
+    yield
+    invalidate_shared_index()
+
+
+@pytest.fixture(autouse=True)
 def _audit_log_reset_for_transactional_tests(request: Any) -> Any:
     """Let pytest-django empty the database after a transactional test.
 

@@ -3,19 +3,33 @@
 Rules of the products asked for are loaded once; each rule's bounds are turned into sort
 keys (see `versions.sort_key`), so evaluating a version is a few tuple comparisons per rule,
 and the answer for each (product, version) is memoised.
+
+Lookups (CLI, API, product pages) share one index per process, dropped when the catalog
+changes: `invalidate_shared_index()` after an import in this process, and a check of the
+sources' last update at most every `GENERATION_CHECK_S` seconds for imports made by another
+process (a worker).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import threading
+import time
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Count, Max
 
 from rempart.threatwatch.cpe import ANY, NA, Cpe
-from rempart.threatwatch.matching import SOURCE_RANK, Match, Rule, rules_for
-from rempart.threatwatch.models import Cve
+from rempart.threatwatch.matching import RULE_FIELDS, SOURCE_RANK, Match, Rule
+from rempart.threatwatch.models import CpeMatch, Cve, SourceStatus
 from rempart.threatwatch.versions import Scheme, scheme_for, sort_key
 
 Key = tuple[tuple[int, int | str], ...]
+MEMO_LIMIT = 100_000  # memoised (product, version) answers kept per index
+GENERATION_CHECK_S = 5.0
+RULE_WIDTH = len(RULE_FIELDS)
+DETAIL_FIELDS = ("cve__cvss_score", "cve__known_exploited", "cve__epss", "cve__epss_percentile")
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,16 +102,33 @@ class RuleIndex:
     def __init__(self) -> None:
         self._rules: dict[tuple[str, str], list[IndexedRule]] = {}
         self._memo: dict[tuple[str, str, str], dict[str, Match]] = {}
-        self._details: dict[str, tuple[float | None, bool, float | None, float | None]] = {}
+        self._details: dict[str, tuple[Any, ...]] = {}
+        self._rows: dict[tuple[str, str, str], tuple[dict[str, Any], ...]] = {}
+        self._complete = False  # every product's rules are loaded
 
-    def load(self, pairs: Iterable[tuple[str, str]]) -> None:
-        missing = {pair for pair in pairs if pair not in self._rules}
-        if not missing:
-            return
-        loaded = rules_for(missing)
-        for pair in missing:
-            rules = [_indexed(rule) for rule in loaded.get(pair, [])]
-            self._rules[pair] = [rule for rule in rules if rule is not None]
+    def load(self, pairs: Iterable[tuple[str, str]] | None = None) -> None:
+        """Load the rules of these (vendor, product) pairs, or of every product (`None`),
+        with the details of their CVEs, in one query."""
+        if pairs is None:
+            missing = None
+        else:
+            missing = {pair for pair in pairs if pair not in self._rules}
+            if not missing:
+                return
+        rules: dict[tuple[str, str], list[IndexedRule]] = {}
+        for row in _rule_rows(missing):
+            rule = Rule(*row[:RULE_WIDTH])
+            pair = (rule.vendor, rule.product)
+            if missing is not None and pair not in missing:
+                continue
+            self._details[rule.cve_id] = row[RULE_WIDTH:]
+            indexed = _indexed(rule)
+            if indexed is not None:
+                rules.setdefault(pair, []).append(indexed)
+        for pair in missing or ():
+            rules.setdefault(pair, [])
+        self._rules.update(rules)
+        self._complete = self._complete or missing is None
 
     def match(self, cpe: Cpe) -> dict[str, Match]:
         """CVE id → match for a product version (platform constraints flagged)."""
@@ -106,8 +137,15 @@ class RuleIndex:
             return {}
         memo_key = (cpe.vendor, cpe.product, version)
         if memo_key not in self._memo:
-            self.load([(cpe.vendor, cpe.product)])
-            self._memo[memo_key] = self._evaluate(self._rules[(cpe.vendor, cpe.product)], version)
+            if len(self._memo) >= MEMO_LIMIT:
+                self._memo.clear()
+            pair = (cpe.vendor, cpe.product)
+            if pair not in self._rules:
+                if self._complete:
+                    self._rules[pair] = []
+                else:
+                    self.load([pair])
+            self._memo[memo_key] = self._evaluate(self._rules[pair], version)
         return {
             cve_id: Match(
                 m.cve_id, m.source, m.confidence, reasons=list(m.reasons), running_on=m.running_on
@@ -139,7 +177,7 @@ class RuleIndex:
                 "cve_id", "cvss_score", "known_exploited", "epss", "epss_percentile"
             )
             for cve_id, *details in rows:
-                self._details[cve_id] = tuple(details)  # type: ignore[assignment]
+                self._details[cve_id] = tuple(details)
         for match in matches.values():
             cvss, kev, epss, percentile = self._details.get(match.cve_id, (None, False, None, None))
             match.cvss, match.known_exploited = cvss, kev
@@ -148,3 +186,55 @@ class RuleIndex:
             matches.values(),
             key=lambda m: (not m.known_exploited, -(m.cvss or 0), -(m.epss or 0), m.cve_id),
         )
+
+    def rows(self, cpe: Cpe) -> list[dict[str, Any]]:
+        """JSON-ready matches of a product version, most urgent first (memoised: callers
+        get copies)."""
+        memo_key = (cpe.vendor, cpe.product, cpe.full_version)
+        rows = self._rows.get(memo_key)
+        if rows is None:
+            if len(self._rows) >= MEMO_LIMIT:
+                self._rows.clear()
+            rows = tuple(match.as_dict() for match in self.enrich(self.match(cpe)))
+            self._rows[memo_key] = rows
+        return [{**row, "reasons": list(row["reasons"])} for row in rows]
+
+
+def _rule_rows(pairs: set[tuple[str, str]] | None) -> Iterator[tuple[Any, ...]]:
+    """Rules (`RULE_FIELDS`) followed by their CVE's score, KEV flag and EPSS."""
+    query = CpeMatch.objects.exclude(cve__state=Cve.State.REJECTED)
+    if pairs is not None:
+        query = query.filter(
+            vendor__in={vendor for vendor, _ in pairs}, product__in={name for _, name in pairs}
+        )
+    return query.values_list(*RULE_FIELDS, *DETAIL_FIELDS).iterator(chunk_size=5000)
+
+
+class _Shared:
+    index: RuleIndex | None = None
+    generation: tuple[object, int] | None = None
+    checked_at = 0.0
+    lock = threading.Lock()
+
+
+def catalog_generation() -> tuple[object, int]:
+    """Changes whenever an import or a sync records its run (every importer does)."""
+    row = SourceStatus.objects.aggregate(latest=Max("updated_at"), sources=Count("id"))
+    return row["latest"], row["sources"]
+
+
+def shared_index() -> RuleIndex:
+    """The process-wide index, rebuilt after a catalog change."""
+    with _Shared.lock:
+        now = time.monotonic()
+        if _Shared.index is None or now - _Shared.checked_at >= GENERATION_CHECK_S:
+            generation = catalog_generation()
+            if _Shared.index is None or generation != _Shared.generation:
+                _Shared.index, _Shared.generation = RuleIndex(), generation
+            _Shared.checked_at = now
+        return _Shared.index
+
+
+def invalidate_shared_index() -> None:
+    with _Shared.lock:
+        _Shared.index = None

@@ -10,13 +10,10 @@ unless the platform is known to match.
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from rempart.threatwatch.cpe import Cpe
-from rempart.threatwatch.models import CpeMatch, Cve
 
 SOURCE_RANK = {"nvd": 0, "cve5-cna": 1, "cve5-adp": 2}
 
@@ -81,29 +78,9 @@ class Match:
         }
 
 
-def rules_for(products: Iterable[tuple[str, str]]) -> dict[tuple[str, str], list[Rule]]:
-    """Every rule of the given (vendor, product) pairs, grouped, in one query."""
-    pairs = set(products)
-    grouped: dict[tuple[str, str], list[Rule]] = defaultdict(list)
-    if not pairs:
-        return grouped
-    vendors = {v for v, _ in pairs}
-    names = {p for _, p in pairs}
-    rows = (
-        CpeMatch.objects.filter(vendor__in=vendors, product__in=names)
-        .exclude(cve__state=Cve.State.REJECTED)
-        .values_list(*RULE_FIELDS)
-    )
-    for row in rows.iterator(chunk_size=5000):
-        rule = Rule(*row)
-        if (rule.vendor, rule.product) in pairs:
-            grouped[(rule.vendor, rule.product)].append(rule)
-    return grouped
-
-
 def lookup(cpe: Cpe, *, index: Any = None) -> list[Match]:
     """The CVEs applying to the product version a CPE 2.3 name gives."""
-    from rempart.threatwatch.index import RuleIndex  # noqa: PLC0415  (index builds on this module)
+    from rempart.threatwatch.index import shared_index  # noqa: PLC0415  (builds on this module)
 
-    index = index or RuleIndex()
+    index = index or shared_index()
     return list(index.enrich(index.match(cpe)))

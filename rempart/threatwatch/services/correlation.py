@@ -103,6 +103,7 @@ class _Correlator:
         self.changed: list[Finding] = []
         self.events: list[FindingEvent] = []
         self.seen: list[Finding] = []
+        self.observed: list[int] = []  # findings seen again by a scan: last_seen moves
 
     def run(self, services: Iterable[Service]) -> CorrelationSummary:
         items = [(s, _service_products(s)) for s in services]
@@ -243,14 +244,24 @@ class _Correlator:
     def _refresh(
         self, finding: Finding, service: Service, match: Match, product: ProductVersion
     ) -> None:
+        """Rewrite a finding only when something changed (most re-correlations change
+        nothing); a scan moves `last_seen`, a catalog update does not (nothing was seen)."""
+        changed = False
         for name, value in self._fields(service, match, product).items():
-            setattr(finding, name, value)
-        finding.last_seen = finding.updated_at = self.now
+            if getattr(finding, name) != value:
+                setattr(finding, name, value)
+                changed = True
+        if self.scan is not None or not self.from_catalog:
+            finding.last_seen = self.now
+            self.observed.append(finding.pk)
         if finding.status == FindingStatus.FIXED:
             finding.status, finding.fixed_at = FindingStatus.REOPENED, None
             finding.reopen_count += 1
             self._event(finding, FindingStatus.FIXED, FindingStatus.REOPENED, "")
-        self.changed.append(finding)
+            changed = True
+        if changed:
+            finding.updated_at = self.now
+            self.changed.append(finding)
 
     def _close(self, finding: Finding, service: Service) -> None:
         version_changed = bool(finding.version) and finding.version not in (service.version or "")
@@ -290,6 +301,10 @@ class _Correlator:
                 finding, "", FindingStatus.NEW, "catalog update" if self.from_catalog else ""
             )
         Finding.objects.bulk_update(self.changed, UPDATED_FIELDS, batch_size=500)
+        for start in range(0, len(self.observed), 900):
+            Finding.objects.filter(pk__in=self.observed[start : start + 900]).update(
+                last_seen=self.now
+            )
         FindingEvent.objects.bulk_create(self.events, batch_size=1000)
         if self.from_catalog:
             Alert.objects.bulk_create(

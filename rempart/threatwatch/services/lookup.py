@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from rempart.threatwatch.cpe import ANY, NA, CpeError, parse
-from rempart.threatwatch.matching import lookup
+from rempart.threatwatch.index import shared_index
 
 
 class CpeLookupError(ValueError):
@@ -22,4 +22,4 @@ def lookup_cpe23(text: str) -> list[dict[str, Any]]:
         raise CpeLookupError(f"{text}: give a CPE 2.3 name (cpe:2.3:part:vendor:product:version:…)")
     if cpe.version in (ANY, NA, ""):
         raise CpeLookupError(f"{text}: the CPE must name a version")
-    return [match.as_dict() for match in lookup(cpe)]
+    return shared_index().rows(cpe)
