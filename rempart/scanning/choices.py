@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Policy(models.TextChoices):
@@ -13,11 +14,12 @@ class Policy(models.TextChoices):
 
 
 class ScanStatus(models.TextChoices):
-    QUEUED = "queued", _("Queued")
-    RUNNING = "running", _("Running")
-    COMPLETED = "completed", _("Completed")
-    FAILED = "failed", _("Failed")
-    CANCELLED = "cancelled", _("Cancelled")
+    # "scan" is masculine in French, a job ("tâche") feminine: separate contexts
+    QUEUED = "queued", pgettext_lazy("scan status", "Queued")
+    RUNNING = "running", pgettext_lazy("scan status", "Running")
+    COMPLETED = "completed", pgettext_lazy("scan status", "Completed")
+    FAILED = "failed", pgettext_lazy("scan status", "Failed")
+    CANCELLED = "cancelled", pgettext_lazy("scan status", "Cancelled")
 
 
 class ScanSource(models.TextChoices):
