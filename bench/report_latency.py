@@ -14,10 +14,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import os
-import platform
 import random
-import sqlite3
 import statistics
 import tempfile
 import time
@@ -25,30 +22,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from bench.common import django_home, machine
+
 SEVERITIES = ("critical", "high", "high", "medium", "medium", "medium", "low", "low", "info")
 STATUSES = ("fixed",) * 8 + ("false_positive", "accepted") + ("new", "open", "reopened") * 3
 SLA = {"critical": 7, "high": 30, "medium": 90, "low": 180}
-
-
-def _setup(home: Path) -> None:
-    os.environ.update(
-        {
-            "REMPART_HOME": str(home),
-            "REMPART_SECRET_KEY": "bench-secret-key-0123456789abcdef0123456789abcdef",
-            "REMPART_ENCRYPTION_KEY": "bench-encryption-key-0123456789abcdef",
-            "REMPART_ALLOWED_HOSTS": "testserver",
-            "DJANGO_SETTINGS_MODULE": "config.settings",
-        }
-    )
-    os.environ.pop("DATABASE_URL", None)
-    from config.paths import ensure_home  # noqa: PLC0415
-
-    ensure_home(home)
-    import django  # noqa: PLC0415
-    from django.core.management import call_command  # noqa: PLC0415
-
-    django.setup()
-    call_command("migrate", verbosity=0)
 
 
 def _people() -> tuple[Any, Any, Any]:
@@ -230,23 +208,6 @@ def measure(
     return results
 
 
-def machine() -> str:
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-    return (
-        f"{cpu}, {os.cpu_count()} CPU, {memory:.0f} GiB RAM, {platform.system()} "
-        f"{platform.release()}, Python {platform.python_version()}, SQLite "
-        f"{sqlite3.sqlite_version}"
-    )
-
-
 def report(results: list[tuple[str, float, float]], args: argparse.Namespace) -> str:
     lines = [
         f"## Vulnerability dashboards, reports and exports ({time.strftime('%Y-%m-%d')})",
@@ -275,7 +236,7 @@ def main() -> None:
     parser.add_argument("--append", type=Path, help="append the Markdown table to this file")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="rempart-bench-") as home:
-        _setup(Path(home))
+        django_home(Path(home))
         start = time.perf_counter()
         establishment, referent, staff = build(args.findings, args.scans)
         print(f"data built in {time.perf_counter() - start:.1f} s", flush=True)
