@@ -490,8 +490,11 @@ def xrdp(ctx: HostContext) -> Daemon:
         code=20
         """,
     )
-    prelude = ["mkdir -p /run/xrdp", "mount -t tmpfs -o mode=0755 tmpfs /run/xrdp",
-               "mkdir -m 3777 /run/xrdp/sockdir"]
+    prelude = [
+        "mkdir -p /run/xrdp",
+        "mount -t tmpfs -o mode=0755 tmpfs /run/xrdp",
+        "mkdir -m 3777 /run/xrdp/sockdir",
+    ]
     return Daemon("xrdp", ["/usr/sbin/xrdp", "--nodaemon", "--config", str(conf)],
                   {("tcp", 3389)}, prelude)  # fmt: skip
 
