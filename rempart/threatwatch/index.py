@@ -12,6 +12,7 @@ process (a worker).
 
 from __future__ import annotations
 
+import sys
 import threading
 import time
 from collections.abc import Iterable, Iterator
@@ -21,6 +22,7 @@ from typing import Any
 from django.db.models import Count, Max
 
 from rempart.threatwatch.cpe import ANY, NA, Cpe
+from rempart.threatwatch.intervals import IntervalTree
 from rempart.threatwatch.matching import RULE_FIELDS, SOURCE_RANK, Match, Rule
 from rempart.threatwatch.models import CpeMatch, Cve, SourceStatus
 from rempart.threatwatch.versions import Scheme, scheme_for, sort_key
@@ -96,11 +98,48 @@ def _indexed(rule: Rule) -> IndexedRule | None:
     )
 
 
+LOWEST: Key = ()  # before every sort key
+HIGHEST: Key = ((sys.maxsize, 0),)  # after every sort key
+
+
+class ProductRules:
+    """One product's rules, arranged so that a version is checked against the few rules
+    that may contain it: a dict of exact versions, an interval tree of ranges per scheme."""
+
+    __slots__ = ("everything", "exact", "ranges")
+
+    def __init__(self, rules: Iterable[IndexedRule] = ()) -> None:
+        self.everything: list[IndexedRule] = []
+        self.exact: dict[Scheme, dict[Key, list[IndexedRule]]] = {}
+        ranges: dict[Scheme, list[tuple[Key, Key, IndexedRule]]] = {}
+        for rule in rules:
+            if rule.exact is not None:
+                self.exact.setdefault(rule.scheme, {}).setdefault(rule.exact, []).append(rule)
+            elif rule.everything:
+                self.everything.append(rule)
+            else:
+                low = LOWEST if rule.low is None else rule.low
+                high = HIGHEST if rule.high is None else rule.high
+                ranges.setdefault(rule.scheme, []).append((low, high, rule))
+        self.ranges = {scheme: IntervalTree(items) for scheme, items in ranges.items()}
+
+    def containing(self, version: str) -> list[IndexedRule]:
+        found = list(self.everything)
+        for scheme, exact in self.exact.items():
+            found.extend(exact.get(sort_key(version, scheme), ()))
+        for scheme, tree in self.ranges.items():
+            # the tree's intervals are closed: `contains` applies the open ends
+            found.extend(
+                rule for rule in tree.stab(sort_key(version, scheme)) if rule.contains(version)
+            )
+        return found
+
+
 class RuleIndex:
     """Rules and CVE details, loaded per product on demand."""
 
     def __init__(self) -> None:
-        self._rules: dict[tuple[str, str], list[IndexedRule]] = {}
+        self._rules: dict[tuple[str, str], ProductRules] = {}
         self._memo: dict[tuple[str, str, str], dict[str, Match]] = {}
         self._details: dict[str, tuple[Any, ...]] = {}
         self._rows: dict[tuple[str, str, str], tuple[dict[str, Any], ...]] = {}
@@ -127,7 +166,7 @@ class RuleIndex:
                 rules.setdefault(pair, []).append(indexed)
         for pair in missing or ():
             rules.setdefault(pair, [])
-        self._rules.update(rules)
+        self._rules.update((pair, ProductRules(found)) for pair, found in rules.items())
         self._complete = self._complete or missing is None
 
     def match(self, cpe: Cpe) -> dict[str, Match]:
@@ -142,7 +181,7 @@ class RuleIndex:
             pair = (cpe.vendor, cpe.product)
             if pair not in self._rules:
                 if self._complete:
-                    self._rules[pair] = []
+                    self._rules[pair] = ProductRules()
                 else:
                     self.load([pair])
             self._memo[memo_key] = self._evaluate(self._rules[pair], version)
@@ -154,13 +193,15 @@ class RuleIndex:
         }
 
     @staticmethod
-    def _evaluate(rules: list[IndexedRule], version: str) -> dict[str, Match]:
+    def _evaluate(rules: ProductRules, version: str) -> dict[str, Match]:
+        """Per CVE, the rule of the best source; of equals, one without a platform."""
         found: dict[str, Match] = {}
-        for rule in rules:
-            if not rule.contains(version):
-                continue
+        for rule in rules.containing(version):
             current = found.get(rule.cve_id)
-            if current is not None and SOURCE_RANK[current.source] <= SOURCE_RANK[rule.source]:
+            if current is not None and (SOURCE_RANK[current.source], bool(current.running_on)) <= (
+                SOURCE_RANK[rule.source],
+                bool(rule.running_on),
+            ):
                 continue
             reasons = ["requires_platform"] if rule.running_on else []
             confidence = "tentative" if rule.running_on else "firm"

@@ -51,6 +51,35 @@ UPDATED_FIELDS = [
 ]
 
 
+# What `_fields` computes, in its order: compared with the stored values to skip unchanged
+# findings without loading them as model instances (most re-correlations change nothing).
+COMPARED_FIELDS = (
+    "title",
+    "title_fr",
+    "evidence",
+    "severity",
+    "confidence",
+    "cves",
+    "known_exploited",
+    "epss",
+    "product",
+    "version",
+    "cpe",
+    "priority",
+    "priority_reasons",
+    "references",
+)
+
+
+@dataclass(slots=True)
+class _Known:
+    """An existing CVE finding, as far as correlation needs to know it."""
+
+    pk: int
+    status: str
+    values: tuple[Any, ...]  # COMPARED_FIELDS
+
+
 @dataclass
 class CorrelationSummary:
     services: int = 0
@@ -102,8 +131,10 @@ class _Correlator:
         self.new: list[Finding] = []
         self.changed: list[Finding] = []
         self.events: list[FindingEvent] = []
-        self.seen: list[Finding] = []
+        self.seen: list[tuple[int, int, str, str]] = []  # known findings a scan saw again
         self.observed: list[int] = []  # findings seen again by a scan: last_seen moves
+        self.to_refresh: dict[int, tuple[Service, dict[str, Any]]] = {}
+        self.to_close: dict[int, Service] = {}
 
     def run(self, services: Iterable[Service]) -> CorrelationSummary:
         items = [(s, _service_products(s)) for s in services]
@@ -115,6 +146,7 @@ class _Correlator:
             for service, _ in items:
                 self.summary.services += 1
                 self._apply(service, matched[service.pk], existing.get(service.pk, {}))
+            self._load_and_update()
             self._flush()
         return self.summary
 
@@ -144,38 +176,55 @@ class _Correlator:
                 self.titles[cve_id] = title or description[:180]
 
     @staticmethod
-    def _existing(services: list[Service]) -> dict[int, dict[str, Finding]]:
+    def _existing(services: list[Service]) -> dict[int, dict[str, _Known]]:
         by_key = {(s.asset_id, s.port, s.protocol): s.pk for s in services}
-        grouped: dict[int, dict[str, Finding]] = {}
+        grouped: dict[int, dict[str, _Known]] = {}
         asset_ids = list({s.asset_id for s in services})
+        columns = ("pk", "asset_id", "port", "protocol", "key", "status", *COMPARED_FIELDS)
         for start in range(0, len(asset_ids), 500):
-            findings = Finding.objects.filter(
+            rows = Finding.objects.filter(
                 check_id="cve", asset_id__in=asset_ids[start : start + 500]
-            )
-            for finding in findings:
-                service_pk = by_key.get((finding.asset_id, finding.port, finding.protocol))
+            ).values_list(*columns)
+            for pk, asset_id, port, protocol, key, status, *values in rows:
+                service_pk = by_key.get((asset_id, port, protocol))
                 if service_pk is not None:
-                    grouped.setdefault(service_pk, {})[finding.key] = finding
+                    grouped.setdefault(service_pk, {})[key] = _Known(pk, status, tuple(values))
         return grouped
 
     def _apply(
         self,
         service: Service,
         found: dict[str, tuple[Match, ProductVersion]],
-        existing: dict[str, Finding],
+        existing: dict[str, _Known],
     ) -> None:
         for cve_id, (match, product) in found.items():
             self.summary.matched += 1
-            finding = existing.get(cve_id)
-            if finding is None:
-                finding = self._build(service, match, product)
-                self.new.append(finding)
-            else:
-                self._refresh(finding, service, match, product)
-            self.seen.append(finding)
-        for cve_id, finding in existing.items():
-            if cve_id not in found and finding.status in ACTIVE_STATUSES:
-                self._close(finding, service)
+            known = existing.get(cve_id)
+            if known is None:
+                self.new.append(self._build(service, match, product))
+                continue
+            fields = self._fields(service, match, product)
+            if known.status == FindingStatus.FIXED or tuple(fields.values()) != known.values:
+                self.to_refresh[known.pk] = (service, fields)
+            if self.scan is not None or not self.from_catalog:
+                self.observed.append(known.pk)
+            self.seen.append(
+                (known.pk, service.establishment_id, fields["evidence"], fields["severity"])
+            )
+        for cve_id, known in existing.items():
+            if cve_id not in found and known.status in ACTIVE_STATUSES:
+                self.to_close[known.pk] = service
+
+    def _load_and_update(self) -> None:
+        """The findings to rewrite or close, loaded whole (few: most re-correlations change
+        nothing)."""
+        pks = [*self.to_refresh, *self.to_close]
+        for start in range(0, len(pks), 500):
+            for finding in Finding.objects.filter(pk__in=pks[start : start + 500]):
+                if finding.pk in self.to_refresh:
+                    self._refresh(finding, *self.to_refresh[finding.pk])
+                else:
+                    self._close(finding, self.to_close[finding.pk])
 
     def _fields(self, service: Service, match: Match, product: ProductVersion) -> dict[str, Any]:
         summary = self.titles.get(match.cve_id, "")
@@ -241,27 +290,19 @@ class _Correlator:
             **fields,
         )
 
-    def _refresh(
-        self, finding: Finding, service: Service, match: Match, product: ProductVersion
-    ) -> None:
-        """Rewrite a finding only when something changed (most re-correlations change
-        nothing); a scan moves `last_seen`, a catalog update does not (nothing was seen)."""
-        changed = False
-        for name, value in self._fields(service, match, product).items():
-            if getattr(finding, name) != value:
-                setattr(finding, name, value)
-                changed = True
+    def _refresh(self, finding: Finding, service: Service, fields: dict[str, Any]) -> None:
+        """Rewrite a finding whose computed fields changed, or reopen a fixed one; a scan
+        moves `last_seen`, a catalog update does not (nothing was seen)."""
+        for name, value in fields.items():
+            setattr(finding, name, value)
         if self.scan is not None or not self.from_catalog:
             finding.last_seen = self.now
-            self.observed.append(finding.pk)
         if finding.status == FindingStatus.FIXED:
             finding.status, finding.fixed_at = FindingStatus.REOPENED, None
             finding.reopen_count += 1
             self._event(finding, FindingStatus.FIXED, FindingStatus.REOPENED, "")
-            changed = True
-        if changed:
-            finding.updated_at = self.now
-            self.changed.append(finding)
+        finding.updated_at = self.now
+        self.changed.append(finding)
 
     def _close(self, finding: Finding, service: Service) -> None:
         version_changed = bool(finding.version) and finding.version not in (service.version or "")
@@ -324,14 +365,17 @@ class _Correlator:
             Observation.objects.bulk_create(
                 [
                     Observation(
-                        establishment_id=f.establishment_id,
-                        finding=f,
+                        establishment_id=establishment_id,
+                        finding_id=pk,
                         scan=self.scan,
                         result="present",
-                        evidence=f.evidence,
-                        severity=f.severity,
+                        evidence=evidence,
+                        severity=severity,
                     )
-                    for f in self.seen
+                    for pk, establishment_id, evidence, severity in [
+                        *((f.pk, f.establishment_id, f.evidence, f.severity) for f in self.new),
+                        *self.seen,
+                    ]
                 ],
                 batch_size=1000,
                 ignore_conflicts=True,
