@@ -31,6 +31,7 @@ Key = tuple[tuple[int, int | str], ...]
 MEMO_LIMIT = 100_000  # memoised (product, version) answers kept per index
 GENERATION_CHECK_S = 5.0
 RULE_WIDTH = len(RULE_FIELDS)
+NO_DETAILS: tuple[Any, ...] = (None, False, None, None)
 DETAIL_FIELDS = ("cve__cvss_score", "cve__known_exploited", "cve__epss", "cve__epss_percentile")
 
 
@@ -46,6 +47,16 @@ class IndexedRule:
     everything: bool
     running_on: tuple[str, ...]
     scheme: Scheme
+    rank: tuple[int, bool] = (0, False)  # lower wins: the source, then no platform needed
+
+    @property
+    def confidence(self) -> str:
+        """A rule that also requires a platform matches tentatively (platform unknown)."""
+        return "tentative" if self.running_on else "firm"
+
+    @property
+    def reasons(self) -> tuple[str, ...]:
+        return ("requires_platform",) if self.running_on else ()
 
     def contains(self, version: str) -> bool:
         key = sort_key(version, self.scheme)
@@ -66,6 +77,7 @@ class IndexedRule:
 def _indexed(rule: Rule) -> IndexedRule | None:
     scheme = scheme_for(rule.vendor, rule.version_type)
     running_on = tuple(str(p) for p in rule.running_on)
+    rank = (SOURCE_RANK[rule.source], bool(running_on))
     if rule.version == NA:
         return None
     if rule.version not in (ANY, ""):
@@ -81,6 +93,7 @@ def _indexed(rule: Rule) -> IndexedRule | None:
             False,
             running_on,
             scheme,
+            rank,
         )
     low = rule.start_including or rule.start_excluding
     high = rule.end_including or rule.end_excluding
@@ -95,6 +108,7 @@ def _indexed(rule: Rule) -> IndexedRule | None:
         not (low or high),
         running_on,
         scheme,
+        rank,
     )
 
 
@@ -140,7 +154,7 @@ class RuleIndex:
 
     def __init__(self) -> None:
         self._rules: dict[tuple[str, str], ProductRules] = {}
-        self._memo: dict[tuple[str, str, str], dict[str, Match]] = {}
+        self._memo: dict[tuple[str, str, str], dict[str, IndexedRule]] = {}
         self._details: dict[str, tuple[Any, ...]] = {}
         self._rows: dict[tuple[str, str, str], tuple[dict[str, Any], ...]] = {}
         self._complete = False  # every product's rules are loaded
@@ -170,12 +184,27 @@ class RuleIndex:
         self._complete = self._complete or missing is None
 
     def match(self, cpe: Cpe) -> dict[str, Match]:
-        """CVE id → match for a product version (platform constraints flagged)."""
+        """CVE id → match for a product version (platform constraints flagged); copies the
+        caller may change."""
+        return {
+            cve_id: Match(
+                cve_id,
+                rule.source,
+                rule.confidence,
+                reasons=list(rule.reasons),
+                running_on=rule.running_on,
+            )
+            for cve_id, rule in self._memoised(cpe).items()
+        }
+
+    def _memoised(self, cpe: Cpe) -> dict[str, IndexedRule]:
+        """CVE id → the rule that decides the match (memoised per product version)."""
         version = cpe.full_version
         if version in (ANY, NA, ""):
             return {}
         memo_key = (cpe.vendor, cpe.product, version)
-        if memo_key not in self._memo:
+        found = self._memo.get(memo_key)
+        if found is None:
             if len(self._memo) >= MEMO_LIMIT:
                 self._memo.clear()
             pair = (cpe.vendor, cpe.product)
@@ -184,61 +213,75 @@ class RuleIndex:
                     self._rules[pair] = ProductRules()
                 else:
                     self.load([pair])
-            self._memo[memo_key] = self._evaluate(self._rules[pair], version)
-        return {
-            cve_id: Match(
-                m.cve_id, m.source, m.confidence, reasons=list(m.reasons), running_on=m.running_on
-            )
-            for cve_id, m in self._memo[memo_key].items()
-        }
-
-    @staticmethod
-    def _evaluate(rules: ProductRules, version: str) -> dict[str, Match]:
-        """Per CVE, the rule of the best source; of equals, one without a platform."""
-        found: dict[str, Match] = {}
-        for rule in rules.containing(version):
-            current = found.get(rule.cve_id)
-            if current is not None and (SOURCE_RANK[current.source], bool(current.running_on)) <= (
-                SOURCE_RANK[rule.source],
-                bool(rule.running_on),
-            ):
-                continue
-            reasons = ["requires_platform"] if rule.running_on else []
-            confidence = "tentative" if rule.running_on else "firm"
-            found[rule.cve_id] = Match(
-                rule.cve_id, rule.source, confidence, reasons=reasons, running_on=rule.running_on
-            )
+            found = self._memo[memo_key] = self._evaluate(self._rules[pair], version)
         return found
 
-    def enrich(self, matches: dict[str, Match]) -> list[Match]:
-        """Add CVSS, KEV and EPSS (one query for the CVEs not seen yet)."""
-        unknown = [cve_id for cve_id in matches if cve_id not in self._details]
+    @staticmethod
+    def _evaluate(rules: ProductRules, version: str) -> dict[str, IndexedRule]:
+        """Per CVE, the rule of the best source; of equals, one without a platform."""
+        found: dict[str, IndexedRule] = {}
+        for rule in rules.containing(version):
+            current = found.get(rule.cve_id)
+            if current is None or rule.rank < current.rank:
+                found[rule.cve_id] = rule
+        return found
+
+    def _fill_details(self, cve_ids: Iterable[str]) -> None:
+        """CVSS, KEV and EPSS of the CVEs not seen yet (rules load them with the CVE)."""
+        unknown = [cve_id for cve_id in cve_ids if cve_id not in self._details]
         for start in range(0, len(unknown), 500):
             rows = Cve.objects.filter(cve_id__in=unknown[start : start + 500]).values_list(
                 "cve_id", "cvss_score", "known_exploited", "epss", "epss_percentile"
             )
             for cve_id, *details in rows:
                 self._details[cve_id] = tuple(details)
+
+    def enrich(self, matches: dict[str, Match]) -> list[Match]:
+        """Add CVSS, KEV and EPSS; most urgent first."""
+        self._fill_details(matches)
         for match in matches.values():
-            cvss, kev, epss, percentile = self._details.get(match.cve_id, (None, False, None, None))
+            cvss, kev, epss, percentile = self._details.get(match.cve_id, NO_DETAILS)
             match.cvss, match.known_exploited = cvss, kev
             match.epss, match.epss_percentile = epss, percentile
         return sorted(
             matches.values(),
-            key=lambda m: (not m.known_exploited, -(m.cvss or 0), -(m.epss or 0), m.cve_id),
+            key=lambda m: _urgency(m.cve_id, m.known_exploited, m.cvss, m.epss),
         )
 
     def rows(self, cpe: Cpe) -> list[dict[str, Any]]:
-        """JSON-ready matches of a product version, most urgent first (memoised: callers
-        get copies)."""
+        """JSON-ready matches of a product version (`Match.as_dict` keys), most urgent
+        first; memoised, callers get copies."""
         memo_key = (cpe.vendor, cpe.product, cpe.full_version)
         rows = self._rows.get(memo_key)
         if rows is None:
             if len(self._rows) >= MEMO_LIMIT:
                 self._rows.clear()
-            rows = tuple(match.as_dict() for match in self.enrich(self.match(cpe)))
-            self._rows[memo_key] = rows
-        return [{**row, "reasons": list(row["reasons"])} for row in rows]
+            matches = self._memoised(cpe)
+            self._fill_details(matches)
+            built = []
+            for cve_id, rule in matches.items():
+                cvss, kev, epss, _percentile = self._details.get(cve_id, NO_DETAILS)
+                built.append(
+                    {
+                        "cve": cve_id,
+                        "cvss": cvss,
+                        "known_exploited": kev,
+                        "epss": epss,
+                        "confidence": rule.confidence,
+                        "source": rule.source,
+                        "reasons": rule.reasons,
+                    }
+                )
+            built.sort(key=lambda r: _urgency(r["cve"], r["known_exploited"], r["cvss"], r["epss"]))
+            rows = self._rows[memo_key] = tuple(built)
+        return [dict(row) for row in rows]
+
+
+def _urgency(
+    cve_id: str, known_exploited: bool, cvss: float | None, epss: float | None
+) -> tuple[bool, float, float, str]:
+    """Sort key: known exploited first, then by CVSS, EPSS, identifier."""
+    return (not known_exploited, -(cvss or 0), -(epss or 0), cve_id)
 
 
 def _rule_rows(pairs: set[tuple[str, str]] | None) -> Iterator[tuple[Any, ...]]:
