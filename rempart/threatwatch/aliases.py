@@ -80,6 +80,8 @@ DISTRO = re.compile(
     r"fedora|suse|sles|amazon linux|\.amzn|alpine",
     re.I,
 )
+# nmap's guesses that are not a version: `3.X - 4.X` (Samba over SMB2), `2.6.X`, `5.0 - 6.0`
+IMPRECISE = re.compile(r"\d\.[xX]\b|\d\s+-\s+\d")
 _VERSION = re.compile(r"\d+(?:[.\-_]\d+)*(?:[a-z]+\d*)?(?:\(\d+\)[a-z]*\d*)?", re.I)
 
 
@@ -133,6 +135,8 @@ def products_of(
             (c for pattern, c in PRODUCT_ALIASES if pattern.search(product or "")), []
         )
     upstream = _upstream_version(version) or cpe_version
+    if IMPRECISE.search(version or ""):
+        upstream = ""  # a version family is no version: matching it would raise false alarms
     if candidates and upstream:
         label = f"{product or candidates[0][1]} {version}".strip()
         found.append(ProductVersion(tuple(candidates), upstream, label, distro))

@@ -69,3 +69,12 @@ def test_cpe_parsing() -> None:
     ):
         with pytest.raises(CpeError):
             parse(bad)
+
+
+@pytest.mark.parametrize("version", ["3.X - 4.X", "2.6.X", "5.0 - 6.0"])
+def test_a_version_family_is_not_matched(version: str) -> None:
+    """nmap names Samba over SMB2 `3.X - 4.X`: matching "3" would raise false alarms."""
+    found = products_of(product="Samba smbd", version=version, cpe="cpe:/a:samba:samba")
+    assert found == []
+    [exact] = products_of(product="Samba smbd", version="4.17.12-Debian", cpe="cpe:/a:samba:samba")
+    assert exact.version == "4.17.12"
