@@ -80,8 +80,9 @@ DISTRO = re.compile(
     r"fedora|suse|sles|amazon linux|\.amzn|alpine",
     re.I,
 )
-# nmap's guesses that are not a version: `3.X - 4.X` (Samba over SMB2), `2.6.X`, `5.0 - 6.0`
-IMPRECISE = re.compile(r"\d\.[xX]\b|\d\s+-\s+\d")
+# nmap's guesses that are not a version: `3.X - 4.X` (Samba over SMB2), `2.6.X`, `5.0 - 6.0`,
+# `9.6.0 or later` (PostgreSQL)
+IMPRECISE = re.compile(r"\d\.[xX]\b|\d\s+-\s+\d|\bor (?:later|earlier|newer|older)\b", re.I)
 _VERSION = re.compile(r"\d+(?:[.\-_]\d+)*(?:[a-z]+\d*)?(?:\(\d+\)[a-z]*\d*)?", re.I)
 
 

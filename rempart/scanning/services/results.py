@@ -268,6 +268,8 @@ class _Importer:
         for finding in candidates.iterator(chunk_size=1000):
             if not self._targeted(finding.asset.address):
                 continue
+            if finding.check_id == "cve" and self._service_seen(finding):
+                continue  # correlation observes version findings on the services it sees
             covered = self._covered(finding, covered_checks)
             self.observations.append(
                 Observation(
@@ -292,6 +294,12 @@ class _Importer:
         except PermissionError:
             return False
         return True
+
+    def _service_seen(self, finding: Finding) -> bool:
+        host = next((h for h in self.result.hosts if h.address == finding.asset.address), None)
+        if host is None or finding.port is None:
+            return False
+        return host.service(finding.port, finding.protocol) is not None
 
     def _covered(self, finding: Finding, checks: set[tuple[Any, ...]]) -> bool:
         address = finding.asset.address

@@ -71,7 +71,7 @@ def test_cpe_parsing() -> None:
             parse(bad)
 
 
-@pytest.mark.parametrize("version", ["3.X - 4.X", "2.6.X", "5.0 - 6.0"])
+@pytest.mark.parametrize("version", ["3.X - 4.X", "2.6.X", "5.0 - 6.0", "9.6.0 or later"])
 def test_a_version_family_is_not_matched(version: str) -> None:
     """nmap names Samba over SMB2 `3.X - 4.X`: matching "3" would raise false alarms."""
     found = products_of(product="Samba smbd", version=version, cpe="cpe:/a:samba:samba")

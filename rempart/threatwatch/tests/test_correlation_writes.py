@@ -73,3 +73,30 @@ def test_a_scan_moves_last_seen(nginx: Any) -> None:
     correlate_services([nginx])
     for finding in Finding.objects.filter(check_id="cve"):
         assert finding.last_seen > LONG_AGO
+
+
+def test_a_rescan_observes_the_version_findings_again(
+    personas: dict[str, Any], establishment_a: Any
+) -> None:
+    """The second import of the same nmap report keeps Redis 7.0.15's CVE present in that
+    scan's findings (it was recorded "not covered" by the scan, which hid it from the export),
+    and PostgreSQL's "9.6.0 or later" is matched to nothing."""
+    from django.core.management import call_command
+
+    from rempart.scanning.models import Scan
+    from rempart.scanning.selectors import scan_findings_export
+    from rempart.scanning.tests.factories import ScopeFactory
+    from rempart.scanning.tests.test_imports import REPORT
+
+    rule(cve("CVE-2025-21605", cvss=7.5, epss=0.12), "redis", "redis", end_excluding="7.2.8")
+    rule(cve("CVE-2019-10208", cvss=8.8), "postgresql", "postgresql", end_excluding="11.5")
+    ScopeFactory(establishment=establishment_a, targets="127.0.0.1")
+    for _ in range(2):
+        call_command("import_scan", str(REPORT), establishment="ch-alpha")
+    first, second = Scan.objects.order_by("created_at")
+    for scan in (first, second):
+        versions = [f for f in scan_findings_export(scan=scan) if f["check"] == "cve"]
+        assert [(f["port"], f["cves"], f["epss"]) for f in versions] == [
+            (6379, ["CVE-2025-21605"], 0.12)
+        ]
+    assert Finding.objects.get(key="CVE-2025-21605").status == "new"
