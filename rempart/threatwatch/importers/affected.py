@@ -1,14 +1,19 @@
 """CVE JSON 5 `affected[]` entries (CNA or ADP container) → applicability rules.
 
 Products: the entry's `cpes` (CPE 2.3 or 2.2 URIs) when present, else the vendor and product
-(or `packageName`) lower-cased into CPE-like names (`Apache HTTP Server` → `apache_http_server`;
-a missing or `n/a` vendor takes the product name).
+(or `packageName`) turned into the names NVD's CPE dictionary uses, so that a scanned CPE
+finds them: lower case, spaces as underscores, the company suffix dropped from the vendor
+(`Apache Software Foundation` → `apache`, `Fortinet, Inc.` → `fortinet`, `The PHP Group` →
+`php`), the vendor's name dropped from the front of the product (`Apache HTTP Server` →
+`http_server`, `VMware ESXi` → `esxi`), and a few products renamed (`CNA_PRODUCTS`); a missing
+or `n/a` vendor takes the product name.
 
 Versions (`versions[]` with `status: affected`): `version` + `lessThan`/`lessThanOrEqual` is a
 range (`0`, `*`, `unspecified` mean "from the start"; `*` as the upper bound means "no upper
 bound"; a `6.1.*` bound covers the whole branch); a lone `version` is an exact version. Free
 text is read when it takes a common shape (`7.0.1 and earlier versions`, `All versions prior
-to 12.4`, `8.40 - 11.10`, a product name before the version: `sonicos 7.1.1-7040`); other
+to 12.4`, `8.40 - 11.10`, a product name before the version: `sonicos 7.1.1-7040`, a branch
+before the version: `Apache HTTP Server 2.4 2.4.49`); other
 free text is skipped with a warning. Git commits are not versions and are skipped. With
 `defaultStatus: affected`, a single open-ended `unaffected` entry (`version X, lessThan *`)
 means "affected before X"; with no version entry at all, every version is affected.
@@ -90,6 +95,39 @@ class Spec:
     version_type: str = ""
 
 
+# Company suffixes that CPE vendor names leave out.
+COMPANY = re.compile(
+    r"(?:_(?:software_foundation|foundation|incorporated|inc|corporation|corp|company|co|"
+    r"limited|ltd|llc|gmbh|ag|sa|srl|bv|group|project))+$"
+)
+# CNA product names (after the vendor is dropped) whose CPE product differs.
+CNA_PRODUCTS = {
+    ("citrix", "netscaler_adc"): "netscaler_application_delivery_controller",
+    ("citrix", "netscaler_gateway"): "netscaler_gateway",
+    ("cisco", "ios_software"): "ios",
+    ("cisco", "ios_xe_software"): "ios_xe",
+    ("cisco", "adaptive_security_appliance_(asa)_software"): (
+        "adaptive_security_appliance_software"
+    ),
+    ("f5", "nginx_open_source"): "nginx",
+    ("f5", "nginx_plus"): "nginx_plus",
+    ("fortinet", "fortigate"): "fortios",
+}
+BRANCH_THEN_VERSION = re.compile(r"^(\d+(?:\.\d+)*)\s+(\1\.[\w.\-+]+)$")
+
+
+def cpe_names(vendor_text: Any, product_text: Any) -> tuple[str, str]:
+    """(vendor, product) as NVD's CPE dictionary would name what a CNA wrote."""
+    product = slug(product_text)
+    vendor = re.sub(r"[,.]", "", slug(vendor_text))
+    if vendor in ("", "n/a", "na"):
+        return product, product
+    vendor = COMPANY.sub("", vendor.removeprefix("the_")) or vendor
+    if product.startswith(f"{vendor}_"):
+        product = product[len(vendor) + 1 :]
+    return vendor, CNA_PRODUCTS.get((vendor, product), product)
+
+
 def slug(text: Any) -> str:
     """CPE-like name: lower case, spaces as underscores, no colon."""
     value = re.sub(r"\s+", "_", str(text or "").strip().lower())
@@ -139,11 +177,12 @@ def _names(entry: dict[str, Any]) -> list[Name]:
             versions.append(Name(part, cpe.vendor, cpe.product, str(text), cpe.version))
     if names:
         return versions if versions and not entry.get("versions") else list(names.values())
-    product = slug(entry.get("product") or entry.get("packageName"))
-    vendor = slug(entry.get("vendor"))
-    if product in ("", "n/a"):
+    if slug(entry.get("product") or entry.get("packageName")) in ("", "n/a"):
         return []
-    return [Name("a", product if vendor in ("", "n/a") else vendor, product)]
+    vendor, product = cpe_names(
+        entry.get("vendor"), entry.get("product") or entry.get("packageName")
+    )
+    return [Name("a", vendor, product)]
 
 
 def _specs(entry: dict[str, Any], names: list[Name], warnings: list[str]) -> list[Spec]:
@@ -250,6 +289,9 @@ def _next_branch(branch: str) -> str:
 
 
 def _free_text(text: str, version_type: str) -> Spec | None:
+    branch = BRANCH_THEN_VERSION.match(text)
+    if branch:
+        return Spec(version=branch.group(2), version_type=version_type)
     match = RANGE_TEXT.match(text)
     if match:
         return Spec(

@@ -17,9 +17,11 @@ from cvss import CVSS4
 from django.core.management import CommandError, call_command
 from django.db import IntegrityError
 
+from rempart.threatwatch.importers.affected import cpe_names
 from rempart.threatwatch.importers.pipeline import catalog_import_files
 from rempart.threatwatch.models import Advisory, AdvisoryCve, CpeMatch, Cve, EpssScore, KevEntry
 from rempart.threatwatch.services import catalog
+from rempart.threatwatch.services.lookup import lookup_cpe23
 
 DATA = Path(__file__).parent / "data"
 NVD, CVE5, KEV, EPSS, CERTFR = (DATA / d for d in ("nvd", "cve5", "kev", "epss", "certfr"))
@@ -150,7 +152,7 @@ def test_cve5_records_from_a_directory() -> None:
     # when
     result = run(CVE5)
     # then: every record but the API error body
-    assert result["sources"]["cve5"]["added"] == 7
+    assert result["sources"]["cve5"]["added"] == 8
     assert [p["record"] for p in result["problems"]] == ["CVE-2022-43383"]
     assert "CVE_RECORD_DNE" in result["problems"][0]["reason"]
     assert result["problems"][0]["file"].endswith("cveawg-error-CVE-2022-43383.json")
@@ -175,6 +177,38 @@ def test_cve5_version_that_embeds_the_product_name() -> None:
         ("cve5-cna", "a", "sonicwall", "sonicos", "7.1.1-7040"),
         ("cve5-adp", "o", "sonicwall", "sonicos", "7.1.1-7040"),
     }
+
+
+def test_cve5_cna_names_become_cpe_names() -> None:
+    """Apache's record of CVE-2021-41773 has no CPE: vendor "Apache Software Foundation",
+    product "Apache HTTP Server", version "Apache HTTP Server 2.4 2.4.49"; a scan's
+    cpe:/a:apache:http_server:2.4.49 must find it."""
+    run(CVE5 / "CVE-2021-41773.json")
+    found = {(r.source, r.vendor, r.product, r.version) for r in rules("CVE-2021-41773")}
+    assert found == {("cve5-cna", "apache", "http_server", "2.4.49")}
+    rows = lookup_cpe23("cpe:2.3:a:apache:http_server:2.4.49:*:*:*:*:*:*:*")
+    assert [(r["cve"], r["source"], r["confidence"]) for r in rows] == [
+        ("CVE-2021-41773", "cve5-cna", "firm")
+    ]
+    assert lookup_cpe23("cpe:2.3:a:apache:http_server:2.4.50:*:*:*:*:*:*:*") == []
+
+
+@pytest.mark.parametrize(
+    ("vendor", "product", "expected"),
+    [
+        ("Fortinet, Inc.", "FortiOS", ("fortinet", "fortios")),
+        ("The PHP Group", "PHP", ("php", "php")),
+        ("VMware", "VMware ESXi", ("vmware", "esxi")),
+        ("OpenSSL Software Foundation", "OpenSSL", ("openssl", "openssl")),
+        ("Citrix", "NetScaler ADC", ("citrix", "netscaler_application_delivery_controller")),
+        ("n/a", "Redis", ("redis", "redis")),
+        ("SonicWall", "SonicOS", ("sonicwall", "sonicos")),
+    ],
+)
+def test_cna_vendor_and_product_to_cpe_names(
+    vendor: str, product: str, expected: tuple[str, str]
+) -> None:
+    assert cpe_names(vendor, product) == expected
 
 
 def test_cve5_ranges_of_the_cna_and_of_the_adp() -> None:
