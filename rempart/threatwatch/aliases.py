@@ -114,7 +114,7 @@ def _from_cpe(cpe_text: str) -> tuple[list[tuple[str, str]], str]:
     return list(candidates), version
 
 
-def _distro(*texts: str) -> str:
+def distro_of(*texts: str) -> str:
     for text in texts:
         match = DISTRO.search(text or "")
         if match:
@@ -126,7 +126,7 @@ def products_of(
     *, product: str, version: str, extrainfo: str = "", cpe: str = "", name: str = ""
 ) -> list[ProductVersion]:
     """Catalog products and upstream versions behind one service (may be several)."""
-    distro = _distro(version, extrainfo, product)
+    distro = distro_of(version, extrainfo, product)
     found: list[ProductVersion] = []
     candidates, cpe_version = _from_cpe(cpe) if cpe else ([], "")
     if "mariadb" in (version or "").lower():

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from django.db import transaction
@@ -21,7 +21,7 @@ from rempart.scanning.models import Finding, FindingEvent, Observation, Service
 from rempart.scanning.services.priority import compute
 from rempart.scanning.services.results import fingerprint
 from rempart.scanning.services.sla import due_at
-from rempart.threatwatch.aliases import ProductVersion, products_of
+from rempart.threatwatch.aliases import ProductVersion, distro_of, products_of
 from rempart.threatwatch.cpe import Cpe
 from rempart.threatwatch.index import RuleIndex
 from rempart.threatwatch.matching import Match
@@ -108,6 +108,39 @@ def _service_products(service: Service) -> list[ProductVersion]:
     )
 
 
+# Products whose banner names the distribution when the build is the distribution's (Apache's
+# "(Debian)", OpenSSH's "Debian-2+deb12u2", MariaDB's "-0+deb12u1"): a bare version is theirs.
+BANNER_NAMES_DISTRO = {("apache", "http_server"), ("openbsd", "openssh"), ("mariadb", "mariadb")}
+
+
+def _host_distros(asset_ids: set[int]) -> dict[int, str]:
+    """Per asset, a distribution that one of its open services or its OS guess reveals."""
+    found: dict[int, str] = {}
+    ids = list(asset_ids)
+    columns = ("asset_id", "product", "version", "extrainfo", "asset__os_guess")
+    for start in range(0, len(ids), 500):
+        rows = Service.objects.filter(asset_id__in=ids[start : start + 500], is_open=True)
+        for asset_id, *texts in rows.values_list(*columns):
+            if asset_id not in found:
+                distro = distro_of(*texts)
+                if distro:
+                    found[asset_id] = distro
+    return found
+
+
+def _with_host_distro(products: list[ProductVersion], distro: str) -> list[ProductVersion]:
+    """On a distribution's host, a bare version (nginx's `1.22.1`, Redis's `7.0.15`) may be the
+    distribution's package, fixes backported: unless the banner would have said so."""
+    if not distro:
+        return products
+    return [
+        product
+        if product.distro_build or set(product.candidates) & BANNER_NAMES_DISTRO
+        else replace(product, distro_build=f"{distro} host")
+        for product in products
+    ]
+
+
 def _platform_excluded(match: Match, os_guess: str) -> bool:
     """An application vulnerable only on some platform, on a host known to run another."""
     if not match.running_on or not os_guess:
@@ -138,6 +171,10 @@ class _Correlator:
 
     def run(self, services: Iterable[Service]) -> CorrelationSummary:
         items = [(s, _service_products(s)) for s in services]
+        host_distros = _host_distros({s.asset_id for s, _ in items})
+        items = [
+            (s, _with_host_distro(found, host_distros.get(s.asset_id, ""))) for s, found in items
+        ]
         self.index.load({pair for _, found in items for p in found for pair in p.candidates})
         matched = {s.pk: self._matches(s, found) for s, found in items}
         self._load_titles({cve for found in matched.values() for cve in found})

@@ -111,6 +111,39 @@ def test_correlation_distro_builds_are_tentative(catalog: None, establishment_a:
     assert correlate_services([ssh, web]).created == 0  # idempotent
 
 
+def test_bare_versions_on_a_distribution_host_are_tentative(
+    catalog: None, establishment_a: Any
+) -> None:
+    """nginx says `nginx/1.22.0` even when it is Debian's package (fixes backported): on a host
+    whose SSH banner says Debian, its version-only matches are tentative; alone, firm."""
+    debian = AssetFactory(establishment=establishment_a, os_guess="Linux 5.x")
+    ServiceFactory(
+        establishment=establishment_a,
+        asset=debian,
+        port=22,
+        product="OpenSSH",
+        version="9.2p1 Debian 2+deb12u2",
+        cpe="cpe:/a:openbsd:openssh:9.2p1",
+    )
+    alone = AssetFactory(establishment=establishment_a)
+    webs = [
+        ServiceFactory(
+            establishment=establishment_a,
+            asset=asset,
+            port=443,
+            product="nginx",
+            version="1.22.0",
+            cpe="cpe:/a:igor_sysoev:nginx:1.22.0",
+        )
+        for asset in (debian, alone)
+    ]
+    correlate_services(webs)  # the SSH service is not part of this run: still seen
+    on_debian = Finding.objects.get(asset=debian, key="CVE-2022-41741")
+    assert on_debian.confidence == "tentative"
+    assert "Debian host" in on_debian.evidence
+    assert Finding.objects.get(asset=alone, key="CVE-2022-41741").confidence == "firm"
+
+
 def test_new_cve_in_the_catalog_reaches_old_assets(catalog: None, establishment_a: Any) -> None:
     asset = AssetFactory(establishment=establishment_a)
     redis = ServiceFactory(
