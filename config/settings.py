@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "rempart.jobs",
     "rempart.scanning",
     "rempart.threatwatch",
+    "rempart.phishing",
     "rempart.dashboard",
     "rempart.api",
     "rempart.ops",
