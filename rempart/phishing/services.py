@@ -130,7 +130,7 @@ def recipients_csv_import(
     of what was done (the problem lines were left out)."""
     preview = recipients_csv_preview(group=group, data=data)
     with transaction.atomic():
-        known = {r.email: r for r in Recipient.objects.filter(group=group)}
+        known = {r.email: r for r in _group_recipients(group)}
         new, changed = [], []
         for line in preview.lines:
             values = {name: getattr(line, name) for name in FIELDS[1:]}
@@ -253,10 +253,7 @@ def _email_problem(
 
 
 def _count_changes(preview: CsvPreview, group: RecipientGroup) -> None:
-    known = {
-        row[0]: row[1:]
-        for row in Recipient.objects.filter(group=group).values_list("email", *FIELDS[1:])
-    }
+    known = {row[0]: row[1:] for row in _group_recipients(group).values_list("email", *FIELDS[1:])}
     for line in preview.lines:
         stored = known.get(line.email)
         if stored is None:
@@ -265,3 +262,7 @@ def _count_changes(preview: CsvPreview, group: RecipientGroup) -> None:
             preview.updated += 1
         else:
             preview.unchanged += 1
+
+
+def _group_recipients(group: RecipientGroup) -> Any:
+    return Recipient.objects.for_establishment(group.establishment).filter(group=group)

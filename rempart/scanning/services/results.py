@@ -70,6 +70,7 @@ def _lines(text: str) -> list[str]:
 class _Importer:
     def __init__(self, scan: Scan, result: ScanResult) -> None:
         self.scan, self.result = scan, result
+        self.hosts = {host.address: host for host in result.hosts}
         self.establishment = scan.establishment
         self.now = timezone.now()
         self.summary = ImportSummary()
@@ -296,7 +297,8 @@ class _Importer:
         return True
 
     def _service_seen(self, finding: Finding) -> bool:
-        host = next((h for h in self.result.hosts if h.address == finding.asset.address), None)
+        """Whether this scan saw the finding's port open on its host."""
+        host = self.hosts.get(finding.asset.address)
         if host is None or finding.port is None:
             return False
         return host.service(finding.port, finding.protocol) is not None
@@ -314,11 +316,9 @@ class _Importer:
         )
         if finding.port not in _ports(spec):
             return False  # this scan did not look at that port
-        host = next((h for h in self.result.hosts if h.address == address), None)
-        if host is None or host.service(finding.port, finding.protocol) is None:
+        if not self._service_seen(finding):
             return True  # the port is closed now
-        if finding.check_id == "cve":
-            return False  # version findings are settled by correlation, not by scans
+        # (version findings on a port seen open never get here: correlation observes them)
         return (address, finding.port, finding.protocol, finding.check_id) in checks
 
     def _event(self, finding: Finding, before: str, after: str) -> None:
