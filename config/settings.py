@@ -194,6 +194,7 @@ from config.integrations.allauth import *  # noqa: E402, F403
 from config.integrations.celery import *  # noqa: E402, F403
 from config.integrations.drf import *  # noqa: E402, F403
 from config.integrations.oidc import *  # noqa: E402, F403
+from config.integrations.phishing import *  # noqa: E402, F403
 
 LOGGING = {
     "version": 1,

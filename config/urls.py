@@ -15,6 +15,7 @@ urlpatterns = [
     path("", include("rempart.jobs.urls")),
     path("", include("rempart.scanning.urls")),
     path("", include("rempart.threatwatch.urls")),
+    path("", include("rempart.phishing.urls")),
     path("", include("rempart.tenancy.urls")),
     path("", include("rempart.dashboard.urls")),
 ]

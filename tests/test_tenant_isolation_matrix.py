@@ -111,9 +111,16 @@ def _combinations(route: Route, world: World) -> list[dict[str, Any]]:
     if not route.params:
         return [{}]
     choices = [world.candidates(param) for param in route.params]
+    # Two object identifiers (a diff of two scans…) are tried on objects of one model first,
+    # so that the combinations that can succeed fit in the budget however many models exist.
+    models = {getattr(obj, "public_id", None): type(obj) for obj in world.a_objects}
+    product = sorted(
+        itertools.product(*choices),
+        key=lambda values: len({models[v] for v in values if v in models}) > 1,
+    )
     return [
         dict(zip(route.params, values, strict=True))
-        for values in itertools.islice(itertools.product(*choices), MAX_COMBINATIONS)
+        for values in itertools.islice(product, MAX_COMBINATIONS)
     ]
 
 

@@ -14,7 +14,9 @@ declare -A TEST=([chromium]=chromium [pg_dump]=postgresql-client [pdftotext]=pop
   [/usr/sbin/smbd]=samba [/usr/sbin/mariadbd]=mariadb-server [memcached]=memcached
   [/usr/sbin/mosquitto]=mosquitto [storescp]=dcmtk [/usr/sbin/xrdp]=xrdp
   [Xvnc]=tigervnc-standalone-server [vncpasswd]=tigervnc-tools [/usr/sbin/sshd]=openssh-server
-  [/usr/sbin/in.rexecd]=rsh-server)
+  [/usr/sbin/in.rexecd]=rsh-server
+  # phishing: reports of simulated phishing are polled from a real IMAP server
+  [/usr/sbin/dovecot]=dovecot-imapd)
 
 declare -n wanted="${1^^}"
 missing=()

@@ -66,6 +66,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "audit.verify_chain_scheduled",
         "schedule": 24 * 3600.0,
     },
+    # Phishing: due messages of running campaigns, report mailboxes, retention purges.
+    "phishing-dispatch": {"task": "phishing.dispatch", "schedule": 30.0},
+    "phishing-poll-mailboxes": {"task": "phishing.poll_mailboxes", "schedule": 60.0},
+    "phishing-purge": {"task": "phishing.purge_expired", "schedule": 6 * 3600.0},
     # Vulnerability catalog: NVD every 2 hours (incremental), the other sources daily.
     "threatwatch-sync-nvd": {
         "task": "threatwatch.sync_scheduled",

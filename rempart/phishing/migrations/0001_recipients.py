@@ -63,7 +63,7 @@ class Migration(migrations.Migration):
                 ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
                 ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated at')),
                 ('domain', models.CharField(max_length=253, verbose_name='domain')),
-                ('token', models.CharField(default=rempart.phishing.models._verification_token, editable=False, max_length=64, verbose_name='verification token')),
+                ('token', models.CharField(default=rempart.phishing.models.recipients._verification_token, editable=False, max_length=64, verbose_name='verification token')),
                 ('verified_at', models.DateTimeField(blank=True, null=True, verbose_name='verified at')),
                 ('establishment', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='%(app_label)s_%(class)s_set', to='tenancy.establishment', verbose_name='establishment')),
                 ('verified_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='verified by')),

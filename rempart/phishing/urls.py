@@ -1,0 +1,12 @@
+"""URLs of the phishing module: settings, campaigns, reports, legal kit, and the public
+tracking paths (`/p/<token>/…`, served without sign-in)."""
+
+from rempart.phishing import urls_campaigns, urls_config, urls_legal, urls_reports
+
+app_name = "phishing"
+urlpatterns = [
+    *urls_config.urlpatterns,
+    *urls_campaigns.urlpatterns,
+    *urls_reports.urlpatterns,
+    *urls_legal.urlpatterns,
+]
