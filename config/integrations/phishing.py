@@ -30,3 +30,6 @@ PHISHING_SCANNER_NETWORKS = [
 ]
 # A hit within this many seconds of the relay accepting the message is too fast for a person.
 PHISHING_SCANNER_SECONDS = _env.int("REMPART_PHISHING_SCANNER_SECONDS", default=10)
+# DNS server ("host:port") asked for the TXT record that proves a mail domain belongs to the
+# establishment; empty: the system resolver (/etc/resolv.conf).
+PHISHING_DNS_RESOLVER = _env.str("REMPART_PHISHING_DNS_RESOLVER", default="")
