@@ -29,6 +29,11 @@ PUBLIC_ROUTES = {
     "accounts/oidc/<provider_id>/login/": "single sign-on start, no tenant data",
     "accounts/oidc/<provider_id>/login/callback/": "single sign-on callback, no tenant data",
     "admin/<url>": "the admin's catch-all redirect",
+    **{
+        f"p/<str:token>/{suffix}": "simulation tracking: bearer token of one recipient; "
+        "covered by rempart/phishing/tests/test_tracking.py"
+        for suffix in ("", "o.gif", "submit", "h", "learn", "report")
+    },
 }
 
 
@@ -141,7 +146,11 @@ class World:
         if param == "kind":
             return ["site", "contact", "window", "schedule", "exclusion", "scope"]
         if param == "action":  # decisions on a finding
-            return ["accept", "false-positive", "reopen", "assign", "comment"]
+            finding = ["accept", "false-positive", "reopen", "assign", "comment"]
+            campaign = ["submit", "return", "approve", "cancel", "close"]  # phishing
+            return finding + campaign
+        if param == "document":  # the phishing legal kit
+            return ["notice", "consultation", "record"]
         if param == "email":
             return [self.personas["alice"].email]
         if param == "seq":

@@ -6,3 +6,6 @@ class PhishingConfig(AppConfig):
     name = "rempart.phishing"
     label = "phishing"
     verbose_name = _("Phishing simulation")
+
+    def ready(self) -> None:
+        from rempart.phishing import menu  # noqa: F401  (navigation and API scopes)

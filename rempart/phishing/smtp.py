@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import base64
+import secrets
 import smtplib
 import ssl
-from email.message import EmailMessage
+from email.header import Header
+from email.message import Message
+from email.mime.multipart import MIMEMultipart
+from email.mime.text import MIMEText
 from email.utils import format_datetime, formataddr, make_msgid
 from typing import Any
 
@@ -40,24 +45,80 @@ def build_message(
     rendered: RenderedMessage,
     from_name: str = "",
     token: str = "",
-) -> EmailMessage:
-    """A multipart message (text + HTML) from the profile's From, with its custom headers
-    and, for simulations, the header that lets the report mailbox recognise the message."""
-    message = EmailMessage()
-    message["From"] = formataddr((from_name or profile.from_name, profile.from_address))
+) -> Message:
+    """A multipart message (text + HTML, UTF-8) from the profile's From, with its custom
+    headers and, for simulations, the header that lets the report mailbox recognise it.
+    Built with the compat32 MIME classes: several times cheaper than `EmailMessage` with
+    the default policy, which re-parses every header it is given."""
+    message = MIMEMultipart("alternative")
+    message["From"] = formataddr((from_name or profile.from_name, profile.from_address), "utf-8")
     message["To"] = to
-    message["Subject"] = rendered.subject
+    message["Subject"] = Header(rendered.subject, "utf-8").encode()
     message["Date"] = format_datetime(timezone.now())
     message["Message-ID"] = make_msgid(domain=profile.from_address.rpartition("@")[2])
     for name, value in (profile.headers or {}).items():
-        message[str(name)] = str(value)
+        message[str(name)] = Header(str(value), "utf-8").encode()
     if token:
         message[TOKEN_HEADER] = token
-    message.set_content(rendered.text or " ")
+    message.attach(MIMEText(rendered.text or " ", "plain", "utf-8"))
     if rendered.html:
-        message.add_alternative(rendered.html, subtype="html")
+        message.attach(MIMEText(rendered.html, "html", "utf-8"))
     return message
 
 
 def envelope_sender(profile: Any) -> str:
     return str(profile.envelope_sender or profile.from_address)
+
+
+def _header(value: str) -> str:
+    """An RFC 2047 encoded-word only when the value is not plain ASCII."""
+    return value if value.isascii() else Header(value, "utf-8").encode()
+
+
+def _part(subtype: str, body: str) -> str:
+    encoded = base64.encodebytes(body.encode()).decode("ascii").replace("\n", "\r\n")
+    return (
+        f'Content-Type: text/{subtype}; charset="utf-8"\r\n'
+        f"Content-Transfer-Encoding: base64\r\n\r\n{encoded}"
+    )
+
+
+def message_bytes(
+    *,
+    profile: Any,
+    to: str,
+    rendered: RenderedMessage,
+    from_name: str = "",
+    token: str = "",
+    extra_headers: str = "",
+) -> bytes:
+    """The same message as `build_message`, written straight to wire format (CRLF, base64
+    parts). The sender builds thousands of these: going through the `email` package's
+    generator costs more than the SMTP exchange itself. `extra_headers` are the profile's
+    custom headers already encoded (see `encoded_headers`)."""
+    boundary = f"==rempart-{secrets.token_hex(12)}"
+    name = _header(from_name or profile.from_name)
+    sender = f"{name} <{profile.from_address}>" if name else profile.from_address
+    domain = profile.from_address.rpartition("@")[2]
+    head = (
+        f"From: {sender}\r\nTo: {to}\r\nSubject: {_header(rendered.subject)}\r\n"
+        f"Date: {format_datetime(timezone.now())}\r\n"
+        f"Message-ID: <{secrets.token_hex(16)}@{domain}>\r\nMIME-Version: 1.0\r\n"
+        f"{extra_headers}"
+        + (f"{TOKEN_HEADER}: {token}\r\n" if token else "")
+        + f'Content-Type: multipart/alternative; boundary="{boundary}"\r\n\r\n'
+    )
+    parts = [_part("plain", rendered.text or " ")]
+    if rendered.html:
+        parts.append(_part("html", rendered.html))
+    body = "".join(f"--{boundary}\r\n{part}" for part in parts) + f"--{boundary}--\r\n"
+    return (head + body).encode("utf-8")
+
+
+def encoded_headers(profile: Any) -> str:
+    """The profile's custom headers, encoded once per sending lane."""
+    return "".join(
+        f"{name}: {_header(str(value))}\r\n"
+        for name, value in (profile.headers or {}).items()
+        if str(name).replace("-", "").isalnum()
+    )

@@ -1,7 +1,7 @@
 """URLs of the phishing module: settings, campaigns, reports, legal kit, and the public
 tracking paths (`/p/<token>/…`, served without sign-in)."""
 
-from rempart.phishing import urls_campaigns, urls_config, urls_legal, urls_reports
+from rempart.phishing import urls_campaigns, urls_config, urls_legal, urls_reports, urls_tracking
 
 app_name = "phishing"
 urlpatterns = [
@@ -9,4 +9,5 @@ urlpatterns = [
     *urls_campaigns.urlpatterns,
     *urls_reports.urlpatterns,
     *urls_legal.urlpatterns,
+    *urls_tracking.urlpatterns,
 ]

@@ -1,5 +1,29 @@
 """URLs of the phishing module (campaigns)."""
 
-from django.urls import URLPattern
+from django.urls import path
 
-urlpatterns: list[URLPattern] = []
+from rempart.phishing.views import campaigns
+
+E = "e/<slug:establishment>/phishing/"
+urlpatterns = [
+    path(f"{E}", campaigns.campaign_list, name="campaign_list"),
+    path(f"{E}campaigns/new/", campaigns.campaign_form, name="campaign_create"),
+    path(f"{E}campaigns/<uuid:public_id>/", campaigns.campaign_detail, name="campaign_detail"),
+    path(f"{E}campaigns/<uuid:public_id>/edit/", campaigns.campaign_form, name="campaign_edit"),
+    path(
+        f"{E}campaigns/<uuid:public_id>/results.csv",
+        campaigns.campaign_export,
+        name="campaign_export",
+    ),
+    path(
+        f"{E}campaigns/<uuid:public_id>/report.pdf",
+        campaigns.campaign_report,
+        name="campaign_report",
+    ),
+    path(
+        f"{E}campaigns/<uuid:public_id>/<str:action>/",
+        campaigns.campaign_action,
+        name="campaign_action",
+    ),
+    path(f"{E}library/install/", campaigns.library_install_view, name="library_install"),
+]

@@ -77,7 +77,10 @@ class Recipient(TenantOwnedModel):
     (those are pseudonymous)."""
 
     group = models.ForeignKey(
-        RecipientGroup, on_delete=models.CASCADE, related_name="recipients", verbose_name=_("group")
+        RecipientGroup,
+        on_delete=models.CASCADE,
+        related_name="recipients",
+        verbose_name=_("recipient group"),
     )
     email = models.EmailField(_("e-mail address"), max_length=254)
     first_name = models.CharField(_("first name"), max_length=150, blank=True)

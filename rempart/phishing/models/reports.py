@@ -67,8 +67,8 @@ class PhishReport(TenantOwnedModel):
 
     class Meta:
         ordering = ["-received_at"]
-        verbose_name = _("report")
-        verbose_name_plural = _("reports")
+        verbose_name = _("reported e-mail")
+        verbose_name_plural = _("reported e-mails")
         constraints = [
             models.UniqueConstraint(
                 fields=["mailbox", "message_id"],

@@ -1,0 +1,74 @@
+"""Helpers of the campaign engine tests: a campaign ready to approve, against a sink."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.utils import timezone
+
+from rempart.phishing.models import Campaign, RecipientGroup
+from rempart.phishing.tests.factories import (
+    EmailTemplateFactory,
+    RecipientFactory,
+    RecipientGroupFactory,
+    SendingDomainFactory,
+    SendingProfileFactory,
+)
+
+DOMAIN = "ch-alpha.example.fr"
+
+
+def recipients(
+    establishment: Any, count: int, *, domain: str = DOMAIN, group: Any = None
+) -> RecipientGroup:
+    """A group of `count` people of a verified domain (departments cycle over 3 services)."""
+    SendingDomainFactory(establishment=establishment, domain=domain, verified_at=timezone.now())
+    group = group or RecipientGroupFactory(establishment=establishment)
+    services = ("Cardiologie", "Urgences", "Pharmacie")
+    for index in range(count):
+        RecipientFactory(
+            establishment=establishment,
+            group=group,
+            email=f"agent{index}@{domain}",
+            first_name="Camille",
+            department=services[index % len(services)],
+            job_family="Infirmier",
+        )
+    return group
+
+
+def campaign(
+    establishment: Any,
+    actor: Any,
+    *,
+    port: int,
+    groups: list[Any],
+    templates: list[Any] | None = None,
+    **fields: Any,
+) -> Campaign:
+    """A draft campaign (every day, all day, no jitter) sending through the sink on `port`."""
+    from rempart.phishing.campaigns import campaign_save
+
+    profile = SendingProfileFactory(
+        establishment=establishment, port=port, rate_per_second=1000, rate_per_hour=10**6
+    )
+    values: dict[str, Any] = {
+        "name": "Campagne de test",
+        "sending_profile": profile,
+        "weekdays": list(range(7)),
+        "hour_start": 0,
+        "hour_end": 24,
+        "jitter_seconds": 0,
+        "retention_until": timezone.localdate() + dt.timedelta(days=90),
+        "launch_at": None,
+        "send_by": None,
+    }
+    values.update(fields)
+    draft = Campaign(establishment=establishment, **values)
+    return campaign_save(
+        campaign=draft,
+        actor=actor,
+        groups=groups,
+        templates=templates or [EmailTemplateFactory(establishment=establishment)],
+    )
