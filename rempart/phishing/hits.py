@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
@@ -140,6 +141,7 @@ def _burst(prefix: str, target_id: int, now: datetime) -> bool:
     recent = (
         Interaction.objects.filter(ip_prefix=prefix, at__gte=now - timedelta(seconds=BURST_SECONDS))
         .exclude(target_id=target_id)
+        .order_by()  # no default ordering column in the DISTINCT
         .values("target_id")
         .distinct()[: BURST_TOKENS + 1]
     )
@@ -219,12 +221,23 @@ def profile_from_name(target: Target) -> str:
     return profile.from_name or profile.from_address if profile else ""
 
 
+_REPORT_ADDRESSES: dict[int, tuple[float, str]] = {}
+REPORT_ADDRESS_SECONDS = 60.0
+
+
 def report_address(target: Target) -> str:
-    """Where staff forward suspicious e-mails (the establishment's report mailbox)."""
+    """Where staff forward suspicious e-mails (the establishment's report mailbox), kept a
+    minute per process: the teachable page shows it on every click."""
+    now = time.monotonic()
+    cached = _REPORT_ADDRESSES.get(target.establishment_id)
+    if cached and cached[0] > now:
+        return cached[1]
     names = ReportMailbox.objects.filter(
         establishment_id=target.establishment_id, enabled=True, username__contains="@"
     ).values_list("username", flat=True)
-    return str(names.first() or "")
+    address = str(names.order_by("pk").first() or "")
+    _REPORT_ADDRESSES[target.establishment_id] = (now + REPORT_ADDRESS_SECONDS, address)
+    return address
 
 
 def training_assigned(target: Target) -> bool:

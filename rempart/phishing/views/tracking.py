@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import base64
 import secrets
+from functools import lru_cache
 from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.loader import render_to_string
 from django.utils.html import format_html
+from django.utils.translation import get_language
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
@@ -136,19 +138,47 @@ def _teachable(target: Target, *, submitted: bool, hit: hits.Hit | None = None) 
     if submitted and hit is not None:
         hits.record(target, InteractionKind.LEARN, hit)
     variant = target.variant
-    context = {
-        "establishment_name": target.campaign.establishment.name,
-        "subject": variant.subject,
-        "from_name": variant.from_name or hits.profile_from_name(target),
-        "cues": cues_for(list(variant.cues)),
-        "lesson": variant.lesson,
-        "report_address": hits.report_address(target),
-        "training_assigned": hits.training_assigned(target),
-        "submitted": submitted,
-    }
-    html = render_to_string("phishing/teachable.html", context)
+    html = _teachable_html(
+        language=get_language(),
+        establishment_name=target.campaign.establishment.name,
+        subject=variant.subject,
+        from_name=variant.from_name or hits.profile_from_name(target),
+        cues=tuple(variant.cues),
+        lesson=variant.lesson,
+        report_address=hits.report_address(target),
+        training_assigned=hits.training_assigned(target),
+        submitted=submitted,
+    )
     page, nonce = _with_beacon(html, target.token, "learn")
     return _private(HttpResponse(page), nonce)
+
+
+@lru_cache(maxsize=256)
+def _teachable_html(  # every argument is part of the cache key
+    *,
+    language: str,
+    establishment_name: str,
+    subject: str,
+    from_name: str,
+    cues: tuple[str, ...],
+    lesson: str,
+    report_address: str,
+    training_assigned: bool,
+    submitted: bool,
+) -> str:
+    """The teachable page of one e-mail, the same for every recipient (nothing personal
+    in it): rendered once per variant, language and state, then reused by every click."""
+    context = {
+        "establishment_name": establishment_name,
+        "subject": subject,
+        "from_name": from_name,
+        "cues": cues_for(list(cues)),
+        "lesson": lesson,
+        "report_address": report_address,
+        "training_assigned": training_assigned,
+        "submitted": submitted,
+    }
+    return render_to_string("phishing/teachable.html", context)
 
 
 @csrf_exempt
