@@ -221,7 +221,7 @@ def profile_from_name(target: Target) -> str:
     return profile.from_name or profile.from_address if profile else ""
 
 
-_REPORT_ADDRESSES: dict[int, tuple[float, str]] = {}
+REPORT_ADDRESSES: dict[int, tuple[float, str]] = {}
 REPORT_ADDRESS_SECONDS = 60.0
 
 
@@ -229,14 +229,14 @@ def report_address(target: Target) -> str:
     """Where staff forward suspicious e-mails (the establishment's report mailbox), kept a
     minute per process: the teachable page shows it on every click."""
     now = time.monotonic()
-    cached = _REPORT_ADDRESSES.get(target.establishment_id)
+    cached = REPORT_ADDRESSES.get(target.establishment_id)
     if cached and cached[0] > now:
         return cached[1]
     names = ReportMailbox.objects.filter(
         establishment_id=target.establishment_id, enabled=True, username__contains="@"
     ).values_list("username", flat=True)
     address = str(names.order_by("pk").first() or "")
-    _REPORT_ADDRESSES[target.establishment_id] = (now + REPORT_ADDRESS_SECONDS, address)
+    REPORT_ADDRESSES[target.establishment_id] = (now + REPORT_ADDRESS_SECONDS, address)
     return address
 
 
