@@ -1,4 +1,5 @@
-"""View helpers: establishment resolution from the URL, error pages, health check."""
+"""View helpers: establishment resolution from the URL, service refusals shown on forms, error
+pages, health check."""
 
 from __future__ import annotations
 
@@ -6,18 +7,41 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 from django.http import HttpRequest, JsonResponse
 from django.http.response import HttpResponseBase
 from django.views.decorators.http import require_GET
 
 from rempart.core.actions import Action
+from rempart.core.errors import ApplicationError, PermissionDeniedError
 from rempart.tenancy import access
 from rempart.tenancy.selectors import establishment_get
 
 ViewFunc = Callable[..., HttpResponseBase]
+
+
+def report_error(request: Any, form: Any, error: ValidationError | ApplicationError) -> None:
+    """Show a service's refusal on the form, or as a message when there is no form.
+    A permission refusal is not a form error: it answers 403."""
+    if isinstance(error, PermissionDeniedError):
+        raise PermissionDenied from error
+    if isinstance(error, ApplicationError):
+        text = str(error.message)
+    elif hasattr(error, "error_dict"):
+        if form is not None:
+            for field, errors in error.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+            return
+        text = " ".join(m for msgs in error.message_dict.values() for m in msgs)
+    else:
+        text = " ".join(error.messages)
+    if form is not None:
+        form.add_error(None, text)
+    else:
+        messages.error(request, text)
 
 
 def establishment_view(action: Action = Action.VIEW) -> Callable[[ViewFunc], ViewFunc]:

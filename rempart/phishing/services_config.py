@@ -38,7 +38,7 @@ from rempart.phishing.models import (
 )
 from rempart.phishing.rendering import check_template, preview_context, render_message
 from rempart.phishing.services import domain_verify, verified_domains
-from rempart.phishing.smtp import build_message, envelope_sender, smtp_connect
+from rempart.phishing.smtp import encoded_headers, envelope_sender, message_bytes, smtp_connect
 from rempart.tenancy import access
 
 M = TypeVar("M", bound=models.Model)
@@ -284,11 +284,11 @@ def _smtp_problem(error: Exception, profile: SendingProfile) -> str:
     }
 
 
-def _deliver(profile: SendingProfile, to: str, message: Any) -> None:
+def _deliver(profile: SendingProfile, to: str, message: bytes) -> None:
     try:
         client = smtp_connect(profile, timeout=SMTP_TEST_TIMEOUT)
         try:
-            client.send_message(message, from_addr=envelope_sender(profile), to_addrs=[to])
+            client.sendmail(envelope_sender(profile), [to], message)
         finally:
             try:
                 client.quit()
@@ -324,7 +324,13 @@ def profile_send_test(
         text=template.text,
         context=preview_context(establishment=profile.establishment.name, from_name=from_name),
     )
-    message = build_message(profile=profile, to=address, rendered=rendered, from_name=from_name)
+    message = message_bytes(
+        profile=profile,
+        to=address,
+        rendered=rendered,
+        from_name=from_name,
+        extra_headers=encoded_headers(profile),
+    )
     _deliver(profile, address, message)
     audit_record(
         actor=actor,

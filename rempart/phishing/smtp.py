@@ -7,10 +7,7 @@ import secrets
 import smtplib
 import ssl
 from email.header import Header
-from email.message import Message
-from email.mime.multipart import MIMEMultipart
-from email.mime.text import MIMEText
-from email.utils import format_datetime, formataddr, make_msgid
+from email.utils import format_datetime
 from typing import Any
 
 from django.utils import timezone
@@ -36,34 +33,6 @@ def smtp_connect(profile: Any, *, timeout: float = TIMEOUT) -> smtplib.SMTP:
     if profile.username:
         client.login(profile.username, profile.password or "")
     return client
-
-
-def build_message(
-    *,
-    profile: Any,
-    to: str,
-    rendered: RenderedMessage,
-    from_name: str = "",
-    token: str = "",
-) -> Message:
-    """A multipart message (text + HTML, UTF-8) from the profile's From, with its custom
-    headers and, for simulations, the header that lets the report mailbox recognise it.
-    Built with the compat32 MIME classes: several times cheaper than `EmailMessage` with
-    the default policy, which re-parses every header it is given."""
-    message = MIMEMultipart("alternative")
-    message["From"] = formataddr((from_name or profile.from_name, profile.from_address), "utf-8")
-    message["To"] = to
-    message["Subject"] = Header(rendered.subject, "utf-8").encode()
-    message["Date"] = format_datetime(timezone.now())
-    message["Message-ID"] = make_msgid(domain=profile.from_address.rpartition("@")[2])
-    for name, value in (profile.headers or {}).items():
-        message[str(name)] = Header(str(value), "utf-8").encode()
-    if token:
-        message[TOKEN_HEADER] = token
-    message.attach(MIMEText(rendered.text or " ", "plain", "utf-8"))
-    if rendered.html:
-        message.attach(MIMEText(rendered.html, "html", "utf-8"))
-    return message
 
 
 def envelope_sender(profile: Any) -> str:
@@ -92,10 +61,11 @@ def message_bytes(
     token: str = "",
     extra_headers: str = "",
 ) -> bytes:
-    """The same message as `build_message`, written straight to wire format (CRLF, base64
-    parts). The sender builds thousands of these: going through the `email` package's
-    generator costs more than the SMTP exchange itself. `extra_headers` are the profile's
-    custom headers already encoded (see `encoded_headers`)."""
+    """A multipart message (text + HTML, UTF-8) from the profile's From, with its custom
+    headers and, for simulations, the header that lets the report mailbox recognise it,
+    written straight to wire format (CRLF, base64 parts). The sender builds thousands of
+    these: going through the `email` package's generator costs more than the SMTP exchange.
+    `extra_headers` are the profile's custom headers already encoded (`encoded_headers`)."""
     boundary = f"==rempart-{secrets.token_hex(12)}"
     name = _header(from_name or profile.from_name)
     sender = f"{name} <{profile.from_address}>" if name else profile.from_address

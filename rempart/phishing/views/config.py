@@ -6,16 +6,16 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
 from rempart.core.actions import Action
-from rempart.core.errors import ApplicationError, PermissionDeniedError
+from rempart.core.errors import ApplicationError
 from rempart.core.http import AuthenticatedHttpRequest, client_ip
-from rempart.core.views import establishment_view
+from rempart.core.views import establishment_view, report_error
 from rempart.phishing import selectors
 from rempart.phishing import services_config as services
 from rempart.phishing.forms_config import CsvUploadForm, DomainForm, GroupForm
@@ -31,21 +31,6 @@ from rempart.tenancy.models import Establishment
 
 UPLOAD_SESSION_KEY = "phishing_csv_upload"
 PREVIEW_LINES = 50
-
-
-def report_error(request: Any, form: Any, error: ValidationError | ApplicationError) -> None:
-    """A service's refusal on the form, or as a message; a permission refusal answers 403."""
-    if isinstance(error, PermissionDeniedError):
-        raise PermissionDenied from error
-    if isinstance(error, ValidationError) and hasattr(error, "error_dict") and form is not None:
-        for field, errors in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-        return
-    text = str(error.message) if isinstance(error, ApplicationError) else " ".join(error.messages)
-    if form is not None:
-        form.add_error(None, text)
-    else:
-        messages.error(request, text)
 
 
 def can_manage(request: AuthenticatedHttpRequest, establishment: Establishment) -> bool:

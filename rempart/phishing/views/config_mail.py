@@ -19,13 +19,13 @@ from django.views.decorators.http import require_POST, require_safe
 from rempart.core.actions import Action
 from rempart.core.errors import ApplicationError
 from rempart.core.http import AuthenticatedHttpRequest, client_ip
-from rempart.core.views import establishment_view
+from rempart.core.views import establishment_view, report_error
 from rempart.phishing import selectors
 from rempart.phishing import services_config as services
 from rempart.phishing.forms_config import PageForm, ProfileForm, ProfileTestForm, TemplateForm
 from rempart.phishing.models import EmailTemplate, LandingPage, SendingProfile
 from rempart.phishing.rendering import preview_context, render_message, render_page
-from rempart.phishing.views.config import can_manage, report_error
+from rempart.phishing.views.config import can_manage
 from rempart.tenancy.models import Establishment
 
 # kind → (selector, list view name)

@@ -15,13 +15,13 @@ from rempart.core.actions import Action
 from rempart.core.errors import ApplicationError
 from rempart.core.http import AuthenticatedHttpRequest, client_ip
 from rempart.core.pagination import paginate
-from rempart.core.views import establishment_view
+from rempart.core.views import establishment_view, report_error
 from rempart.scanning import selectors
 from rempart.scanning.choices import ACTIVE_STATUSES
 from rempart.scanning.filters import AssetFilterSet
 from rempart.scanning.forms import AssetForm
 from rempart.scanning.services.assets import asset_update
-from rempart.scanning.views.common import partial_or_page, report_error
+from rempart.scanning.views.common import partial_or_page
 from rempart.tenancy import access
 from rempart.tenancy.models import Establishment
 

@@ -17,13 +17,13 @@ from rempart.core.actions import Action
 from rempart.core.errors import ApplicationError
 from rempart.core.http import AuthenticatedHttpRequest, client_ip
 from rempart.core.pagination import paginate
-from rempart.core.views import establishment_view
+from rempart.core.views import establishment_view, report_error
 from rempart.engine.checks import load_all
 from rempart.scanning import selectors
 from rempart.scanning.filters import FindingFilterSet
 from rempart.scanning.forms import AcceptRiskForm, AssignForm, CommentForm, ReasonForm
 from rempart.scanning.services import findings as services
-from rempart.scanning.views.common import partial_or_page, report_error
+from rempart.scanning.views.common import partial_or_page
 from rempart.tenancy import access
 from rempart.tenancy.models import Establishment
 

@@ -15,13 +15,12 @@ from rempart.core.actions import Action
 from rempart.core.errors import ApplicationError
 from rempart.core.http import AuthenticatedHttpRequest, client_ip
 from rempart.core.pagination import paginate
-from rempart.core.views import establishment_view
+from rempart.core.views import establishment_view, report_error
 from rempart.jobs.runner import job_cancel
 from rempart.scanning import diff, selectors
 from rempart.scanning.forms import LaunchForm
 from rempart.scanning.services.imports import report_import
 from rempart.scanning.services.scans import scan_request
-from rempart.scanning.views.common import report_error
 from rempart.tenancy import access
 from rempart.tenancy.models import Establishment
 

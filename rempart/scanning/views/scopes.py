@@ -15,7 +15,7 @@ from rempart.audit.services import audit_record
 from rempart.core.actions import Action
 from rempart.core.errors import ApplicationError
 from rempart.core.http import AuthenticatedHttpRequest, client_ip
-from rempart.core.views import establishment_view
+from rempart.core.views import establishment_view, report_error
 from rempart.scanning import selectors
 from rempart.scanning.forms import (
     AuthorisationForm,
@@ -27,7 +27,6 @@ from rempart.scanning.forms import (
 from rempart.scanning.models import Exclusion, ScanSchedule, ScanWindow, Scope
 from rempart.scanning.services import scopes as services
 from rempart.scanning.services.scans import valid_authorisation
-from rempart.scanning.views.common import report_error
 from rempart.tenancy import access
 from rempart.tenancy.models import Establishment
 
