@@ -124,6 +124,17 @@ def _fresh_rule_index() -> Any:
 
 
 @pytest.fixture(autouse=True)
+def _fresh_tracking_caches() -> Any:
+    """Tracking hits keep campaign-wide objects a few seconds per process: none leaks from a
+    test into the next (ids are reused after a rollback)."""
+    from rempart.phishing.hits import caches_clear
+
+    caches_clear()
+    yield
+    caches_clear()
+
+
+@pytest.fixture(autouse=True)
 def _audit_log_reset_for_transactional_tests(request: Any) -> Any:
     """Let pytest-django empty the database after a transactional test.
 

@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "rempart.scanning",
     "rempart.threatwatch",
     "rempart.phishing",
+    "rempart.webhooks",
     "rempart.dashboard",
     "rempart.api",
     "rempart.ops",
@@ -129,9 +130,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         }
     )
-else:
-    DATABASES["default"].setdefault("CONN_MAX_AGE", 60)
-    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# Connections are kept a minute (opening one costs more than a tracking hit's queries).
+DATABASES["default"].setdefault("CONN_MAX_AGE", 60)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {
@@ -195,14 +196,19 @@ from config.integrations.celery import *  # noqa: E402, F403
 from config.integrations.drf import *  # noqa: E402, F403
 from config.integrations.oidc import *  # noqa: E402, F403
 from config.integrations.phishing import *  # noqa: E402, F403
+from config.integrations.webhooks import *  # noqa: E402, F403
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "filters": {"tracking": {"()": "rempart.phishing.logfilters.UnloggedTrackingPaths"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": _env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "django.request": {"filters": ["tracking"]},  # no recipient token in the logs
+    },
 }
 
 # Rempart-specific.

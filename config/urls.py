@@ -16,6 +16,7 @@ urlpatterns = [
     path("", include("rempart.scanning.urls")),
     path("", include("rempart.threatwatch.urls")),
     path("", include("rempart.phishing.urls")),
+    path("", include("rempart.webhooks.urls")),
     path("", include("rempart.tenancy.urls")),
     path("", include("rempart.dashboard.urls")),
 ]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import http.cookiejar
 import os
 import re
+import secrets
 import signal
 import subprocess
 import time
@@ -153,6 +154,28 @@ def stop(run: Run, *, whole_group: bool) -> None:
     assert run.process.returncode == 0, run.logs()
 
 
+def _tracking_hits_take_the_fast_path_unlogged(
+    first: Run, opener: urllib.request.OpenerDirector
+) -> None:
+    # Tracking paths of phishing simulations take their own handler (config.wsgi): the pixel
+    # answers any token, an unknown click page is a bare 404, and no /p/ hit reaches the
+    # access log (the path holds a recipient's token).
+    token = secrets.token_urlsafe(24)
+    with opener.open(f"{first.url}/p/{token}/o.gif", timeout=5) as response:
+        assert response.headers["Content-Type"] == "image/gif"
+        assert response.read().startswith(b"GIF89a")
+    with pytest.raises(urllib.error.HTTPError) as missing:
+        opener.open(f"{first.url}/p/{token}/", timeout=5)
+    assert missing.value.code == 404
+    assert missing.value.read() == b"Not Found"
+    assert "Set-Cookie" not in missing.value.headers
+    deadline = time.monotonic() + 10
+    while "GET /accounts/login/" not in first.output() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert "GET /accounts/login/" in first.output(), first.logs()  # the access log is on
+    assert token not in first.output() + first.stderr.read_text(errors="replace")
+
+
 def test_run_starts_serves_and_stops_on_ctrl_c(runs: list[Run], tmp_path: Path) -> None:
     home = tmp_path / "home"
 
@@ -185,6 +208,8 @@ def test_run_starts_serves_and_stops_on_ctrl_c(runs: list[Run], tmp_path: Path) 
         opener, f"{first.url}/accounts/login/", urllib.parse.urlencode(form).encode()
     )
     assert signed_in == 302, "the one-time password printed by `rempart run` does not sign in"
+
+    _tracking_hits_take_the_fast_path_unlogged(first, opener)
 
     commands = " | ".join(first.children.values())
     assert "gunicorn" in commands, first.children

@@ -70,6 +70,9 @@ CELERY_BEAT_SCHEDULE = {
     "phishing-dispatch": {"task": "phishing.dispatch", "schedule": 30.0},
     "phishing-poll-mailboxes": {"task": "phishing.poll_mailboxes", "schedule": 60.0},
     "phishing-purge": {"task": "phishing.purge_expired", "schedule": 6 * 3600.0},
+    # Webhooks: due deliveries (retries; new events are sent right after their commit).
+    "webhooks-deliver-due": {"task": "webhooks.deliver_due", "schedule": 30.0},
+    "webhooks-purge": {"task": "webhooks.purge", "schedule": 24 * 3600.0},
     # Vulnerability catalog: NVD every 2 hours (incremental), the other sources daily.
     "threatwatch-sync-nvd": {
         "task": "threatwatch.sync_scheduled",

@@ -7,6 +7,7 @@ from rest_framework.routers import DefaultRouter
 from rempart.accounts.api.views import UserViewSet
 from rempart.audit.api.views import AuditEntryViewSet
 from rempart.jobs.api.views import JobRunViewSet
+from rempart.phishing.api.views import PhishingCampaignViewSet
 from rempart.scanning.api.views import AssetViewSet, FindingViewSet, ScanViewSet, ScopeViewSet
 from rempart.tenancy.api.views import EstablishmentViewSet, GroupViewSet, MembershipViewSet
 from rempart.threatwatch.api.views import CveViewSet
@@ -34,6 +35,7 @@ router.register("scans", ScanViewSet, basename="scan")
 router.register("assets", AssetViewSet, basename="asset")
 router.register("findings", FindingViewSet, basename="finding")
 router.register("cves", CveViewSet, basename="cve")
+router.register("phishing-campaigns", PhishingCampaignViewSet, basename="phishing-campaign")
 
 app_name = "api"
 urlpatterns = [

@@ -1,5 +1,9 @@
 """Writes of campaigns: draft, submission, approval by a second person, launch, cancel,
-close, purge of the person ↔ result link.
+close, purge of the person ↔ result link, and the DPO's approval of identified results.
+
+Which action a campaign allows is decided by the small `can_*` predicates below: the
+services check them before acting and the detail view shows its buttons from them (one
+rule, two users).
 
 Launching creates one Target per recipient in bulk (token, pseudonym, variant, send time):
 the outbox and the pseudonymous results are the same rows, so a 10,000-recipient launch is
@@ -16,11 +20,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from rempart.audit.services import audit_record
 from rempart.core.errors import ApplicationError, PermissionDeniedError
+from rempart.phishing import selectors
 from rempart.phishing.choices import CampaignStatus, ResultsMode, TargetState
 from rempart.phishing.models import (
     Campaign,
@@ -29,11 +35,27 @@ from rempart.phishing.models import (
     Recipient,
     Target,
 )
-from rempart.phishing.scheduling import check_window, send_times
+from rempart.phishing.scheduling import campaign_window, send_times
 from rempart.phishing.services import verified_domains
+from rempart.tenancy import access
+from rempart.tenancy.choices import MemberRole
+from rempart.webhooks import events as webhook_events
+from rempart.webhooks import services as webhooks
 
 LABELS = "ABCDEFGH"
 EDITABLE = (CampaignStatus.DRAFT,)
+CANCELLABLE = (
+    CampaignStatus.DRAFT,
+    CampaignStatus.PENDING,
+    CampaignStatus.SCHEDULED,
+    CampaignStatus.SENDING,
+)
+CLOSABLE = (CampaignStatus.SCHEDULED, CampaignStatus.SENDING, CampaignStatus.RUNNING)
+# The DPO decides on identified results before the campaign is approved and launched.
+IDENTIFIED_DECIDABLE = (CampaignStatus.DRAFT, CampaignStatus.PENDING)
+# Who may read identified results: the establishment's own referents and DPO (membership
+# roles), never operator staff or viewers (see docs/phishing.md, "Results mode").
+IDENTIFIED_READERS = (MemberRole.REFERENT, MemberRole.DPO)
 
 
 class CampaignError(ApplicationError):
@@ -56,6 +78,78 @@ class Audience:
     outside_domains: int
 
 
+def can_edit(campaign: Campaign) -> bool:
+    return campaign.status in EDITABLE
+
+
+def can_submit(campaign: Campaign) -> bool:
+    return campaign.status == CampaignStatus.DRAFT
+
+
+def can_return(campaign: Campaign) -> bool:
+    return campaign.status == CampaignStatus.PENDING
+
+
+def can_approve(campaign: Campaign) -> bool:
+    return campaign.status == CampaignStatus.PENDING
+
+
+def is_second_person(campaign: Campaign, user: Any) -> bool:
+    """Whether `user` neither prepared nor submitted the campaign (four-eyes approval)."""
+    return user.pk not in (campaign.created_by_id, campaign.submitted_by_id)
+
+
+def can_cancel(campaign: Campaign) -> bool:
+    return campaign.status in CANCELLABLE
+
+
+def can_close(campaign: Campaign) -> bool:
+    return campaign.status in CLOSABLE
+
+
+def is_identified(campaign: Campaign) -> bool:
+    return campaign.mode == ResultsMode.IDENTIFIED
+
+
+def can_identified_approve(campaign: Campaign) -> bool:
+    """An identified campaign, not yet launched, without the DPO's approval."""
+    return (
+        is_identified(campaign)
+        and campaign.status in IDENTIFIED_DECIDABLE
+        and campaign.identified_approved_by_id is None
+    )
+
+
+def can_identified_withdraw(campaign: Campaign) -> bool:
+    """An identified campaign, not yet launched, with the DPO's approval."""
+    return (
+        is_identified(campaign)
+        and campaign.status in IDENTIFIED_DECIDABLE
+        and campaign.identified_approved_by_id is not None
+    )
+
+
+def is_establishment_dpo(user: Any, establishment: Any) -> bool:
+    """Whether `user` holds the DPO membership role in `establishment` (operator staff never
+    do: the decision belongs to the establishment, which is the data controller)."""
+    return access.member_role(user, establishment) == MemberRole.DPO
+
+
+def may_read_identified(user: Any, establishment: Any) -> bool:
+    """Whether `user` may read identified results of `establishment`'s campaigns."""
+    return access.member_role(user, establishment) in IDENTIFIED_READERS
+
+
+def identified_results_available(campaign: Campaign) -> bool:
+    """Identified, approved by the DPO, launched (targets exist) and not purged yet."""
+    return (
+        is_identified(campaign)
+        and campaign.identified_approved_by_id is not None
+        and campaign.approved_at is not None
+        and campaign.purged_at is None
+    )
+
+
 def campaign_save(
     *,
     campaign: Campaign,
@@ -64,19 +158,22 @@ def campaign_save(
     templates: list[EmailTemplate],
     ip_address: str | None = None,
 ) -> Campaign:
-    """Create or edit a draft with its recipient groups and template variants."""
-    if campaign.pk and campaign.status not in EDITABLE:
+    """Create or edit a draft with its recipient groups and template variants. Changing
+    the mode, the groups or the retention date clears the DPO's approval of identified
+    results: the DPO approved those, not the new ones."""
+    if campaign.pk and not can_edit(campaign):
         raise CampaignError(_("Only a draft can be edited."))
     if not templates:
         raise CampaignError(_("Choose at least one e-mail template."))
     if len(templates) > len(LABELS):
         raise CampaignError(_("A campaign has at most %(n)d variants.") % {"n": len(LABELS)})
-    check_window(list(campaign.weekdays), campaign.hour_start, campaign.hour_end)
+    campaign_window(campaign)
     _check_dates(campaign)
     with transaction.atomic():
         creating = campaign.pk is None
         if creating:
             campaign.created_by = actor
+        cleared = not creating and _clear_stale_identified_approval(campaign, groups)
         campaign.save()
         campaign.groups.set(groups)
         campaign.variants.all().delete()
@@ -92,10 +189,39 @@ def campaign_save(
             verb="phishing.campaign.created" if creating else "phishing.campaign.updated",
             target=campaign,
             establishment=campaign.establishment,
-            changes={"groups": len(groups), "variants": len(templates)},
+            changes={
+                "groups": len(groups),
+                "variants": len(templates),
+                **({"identified_approval_cleared": True} if cleared else {}),
+            },
             ip_address=ip_address,
         )
     return campaign
+
+
+def _clear_stale_identified_approval(campaign: Campaign, groups: list[Any]) -> bool:
+    """Drop the DPO's approval when what it covered changed; True when dropped."""
+    stored = Campaign.objects.filter(pk=campaign.pk).values(
+        "mode", "retention_until", "identified_approved_by"
+    )[0]
+    if stored["identified_approved_by"] is None:
+        return False
+    old_groups = set(campaign.groups.values_list("pk", flat=True))
+    unchanged = (
+        campaign.mode == stored["mode"] == ResultsMode.IDENTIFIED
+        and campaign.retention_until == stored["retention_until"]
+        and {group.pk for group in groups} == old_groups
+    )
+    if unchanged:
+        return False
+    _set_identified_approval(campaign, None, "")
+    return True
+
+
+def _set_identified_approval(campaign: Campaign, dpo: Any, justification: str) -> None:
+    campaign.identified_approved_by = dpo
+    campaign.identified_approved_at = timezone.now() if dpo is not None else None
+    campaign.identified_justification = justification
 
 
 def _check_dates(campaign: Campaign) -> None:
@@ -130,7 +256,7 @@ def audience(campaign: Campaign) -> Audience:
 
 def campaign_submit(*, campaign: Campaign, actor: Any, ip_address: str | None = None) -> None:
     """Draft → awaiting approval, after the checks a second person will rely on."""
-    _expect(campaign, CampaignStatus.DRAFT)
+    _expect(campaign, can_submit(campaign), CampaignStatus.DRAFT)
     _check_ready(campaign)
     campaign.status = CampaignStatus.PENDING
     campaign.submitted_by = actor
@@ -150,7 +276,7 @@ def _check_ready(campaign: Campaign) -> Audience:
         raise CampaignError(_("Choose a sending profile."))
     if not campaign.variants.exists():
         raise CampaignError(_("Choose at least one e-mail template."))
-    if campaign.mode == ResultsMode.IDENTIFIED and campaign.identified_approved_by is None:
+    if is_identified(campaign) and campaign.identified_approved_by_id is None:
         raise CampaignError(_("Identified results need the DPO's approval first."))
     found = audience(campaign)
     if not found.recipients:
@@ -161,7 +287,8 @@ def _check_ready(campaign: Campaign) -> Audience:
 
 
 def campaign_return_to_draft(*, campaign: Campaign, actor: Any) -> None:
-    _expect(campaign, CampaignStatus.PENDING)
+    """Awaiting approval → draft, to change it."""
+    _expect(campaign, can_return(campaign), CampaignStatus.PENDING)
     campaign.status = CampaignStatus.DRAFT
     with transaction.atomic():
         campaign.save(update_fields=["status", "updated_at"])
@@ -178,8 +305,8 @@ def campaign_approve(
 ) -> int:
     """A second person approves: the content is frozen, the targets are created and the
     campaign is scheduled (sending starts at `launch_at`, or now). Returns the target count."""
-    _expect(campaign, CampaignStatus.PENDING)
-    if actor.pk in (campaign.created_by_id, campaign.submitted_by_id):
+    _expect(campaign, can_approve(campaign), CampaignStatus.PENDING)
+    if not is_second_person(campaign, actor):
         raise PermissionDeniedError(
             _("A campaign is approved by a second person, not by whoever prepared it.")
         )
@@ -198,6 +325,11 @@ def campaign_approve(
             establishment=campaign.establishment,
             changes={"targets": count, "outside_verified_domains": found.outside_domains},
             ip_address=ip_address,
+        )
+        webhooks.emit(
+            campaign.establishment_id,
+            webhook_events.CAMPAIGN_LAUNCHED,
+            lambda: webhook_events.campaign_payload(campaign, targets=count),
         )
         transaction.on_commit(lambda: _dispatch_soon(campaign.pk))
     return count
@@ -232,7 +364,7 @@ def _create_targets(campaign: Campaign, recipients: list[Person], rng: Any) -> i
     variants = [v.pk for v in campaign.variants.all() for _ in range(max(v.weight, 1))]
     times = send_times(
         len(people),
-        window=check_window(list(campaign.weekdays), campaign.hour_start, campaign.hour_end),
+        window=campaign_window(campaign),
         start=max(campaign.launch_at or timezone.now(), timezone.now()),
         end=campaign.send_by,
         rate_per_second=min(profile.rate_per_second, profile.rate_per_hour / 3600),
@@ -311,23 +443,14 @@ def targets_insert(campaign: Campaign, rows: Iterable[tuple[Any, ...]]) -> int:
 
 def campaign_cancel(*, campaign: Campaign, actor: Any, ip_address: str | None = None) -> None:
     """Stop a campaign before or during sending: nothing more is sent."""
-    if campaign.status not in (
-        CampaignStatus.DRAFT,
-        CampaignStatus.PENDING,
-        CampaignStatus.SCHEDULED,
-        CampaignStatus.SENDING,
-    ):
+    if not can_cancel(campaign):
         raise CampaignError(_("This campaign can no longer be cancelled."))
     _stop(campaign, CampaignStatus.CANCELLED, actor, "phishing.campaign.cancelled", ip_address)
 
 
 def campaign_close(*, campaign: Campaign, actor: Any, ip_address: str | None = None) -> None:
     """End a campaign: messages not sent yet are cancelled; reports still count."""
-    if campaign.status not in (
-        CampaignStatus.SENDING,
-        CampaignStatus.RUNNING,
-        CampaignStatus.SCHEDULED,
-    ):
+    if not can_close(campaign):
         raise CampaignError(_("Only a launched campaign can be closed."))
     _stop(campaign, CampaignStatus.CLOSED, actor, "phishing.campaign.closed", ip_address)
 
@@ -348,6 +471,106 @@ def _stop(campaign: Campaign, status: str, actor: Any, verb: str, ip_address: st
             changes={"unsent_cancelled": cancelled},
             ip_address=ip_address,
         )
+        webhooks.emit(
+            campaign.establishment_id,
+            verb,  # phishing.campaign.cancelled or phishing.campaign.closed
+            lambda: webhook_events.campaign_payload(campaign, unsent_cancelled=cancelled),
+        )
+
+
+def campaign_identified_approve(
+    *, campaign: Campaign, actor: Any, justification: str, ip_address: str | None = None
+) -> None:
+    """The establishment's DPO approves identified results, with the reason written down.
+
+    Only the DPO role matters: an author who is also the establishment's DPO may approve
+    (the launch still needs a second person, `campaign_approve`); a referent or operator
+    staff may not."""
+    if not is_establishment_dpo(actor, campaign.establishment):
+        raise PermissionDeniedError(
+            _("Only the establishment's DPO can approve identified results.")
+        )
+    if not can_identified_approve(campaign):
+        raise CampaignError(
+            _(
+                "Identified results can only be approved on an identified campaign that is "
+                "not launched and not approved yet."
+            )
+        )
+    justification = justification.strip()
+    if not justification:
+        raise CampaignError(_("Give the reason why results must be identified."))
+    with transaction.atomic():
+        _set_identified_approval(campaign, actor, justification)
+        campaign.save(update_fields=[*IDENTIFIED_APPROVAL_FIELDS, "updated_at"])
+        audit_record(
+            actor=actor,
+            verb="phishing.campaign.identified_approved",
+            target=campaign,
+            establishment=campaign.establishment,
+            changes={"justification": justification},
+            ip_address=ip_address,
+        )
+
+
+def campaign_identified_withdraw(
+    *, campaign: Campaign, actor: Any, ip_address: str | None = None
+) -> None:
+    """The DPO withdraws the approval before the launch. A campaign awaiting approval goes
+    back to draft: the second person must not approve what the DPO no longer covers."""
+    if not is_establishment_dpo(actor, campaign.establishment):
+        raise PermissionDeniedError(
+            _("Only the establishment's DPO can withdraw the approval of identified results.")
+        )
+    if not can_identified_withdraw(campaign):
+        raise CampaignError(
+            _("The approval can only be withdrawn before the campaign is approved and launched.")
+        )
+    returned = campaign.status == CampaignStatus.PENDING
+    with transaction.atomic():
+        _set_identified_approval(campaign, None, "")
+        campaign.status = CampaignStatus.DRAFT
+        campaign.save(update_fields=[*IDENTIFIED_APPROVAL_FIELDS, "status", "updated_at"])
+        audit_record(
+            actor=actor,
+            verb="phishing.campaign.identified_withdrawn",
+            target=campaign,
+            establishment=campaign.establishment,
+            changes={"returned_to_draft": returned},
+            ip_address=ip_address,
+        )
+
+
+IDENTIFIED_APPROVAL_FIELDS = (
+    "identified_approved_by",
+    "identified_approved_at",
+    "identified_justification",
+)
+
+
+def campaign_identified_results(
+    *, campaign: Campaign, actor: Any, export: bool = False, ip_address: str | None = None
+) -> QuerySet[Target]:
+    """The targets with their person, for the establishment's referents and DPO. Each
+    reading (screen or CSV) is audited: who, when, which campaign."""
+    if not may_read_identified(actor, campaign.establishment):
+        raise PermissionDeniedError(
+            _("Only the establishment's referents and DPO can see identified results.")
+        )
+    if not identified_results_available(campaign):
+        raise CampaignError(_("This campaign has no identified results to show."))
+    targets = selectors.campaign_targets(campaign=campaign).select_related("recipient")
+    audit_record(
+        actor=actor,
+        verb="phishing.campaign.identified_exported"
+        if export
+        else "phishing.campaign.identified_viewed",
+        target=campaign,
+        establishment=campaign.establishment,
+        changes={"targets": targets.count()},
+        ip_address=ip_address,
+    )
+    return targets
 
 
 def campaign_purge(*, campaign: Campaign, actor: Any = None) -> int:
@@ -372,11 +595,16 @@ def campaigns_purge_expired() -> int:
     due = Campaign.objects.filter(
         purged_at__isnull=True, retention_until__lt=timezone.localdate()
     ).exclude(status__in=[CampaignStatus.DRAFT, CampaignStatus.PENDING])
-    return sum(1 for campaign in due if campaign_purge(campaign=campaign) >= 0)
+    purged = 0
+    for campaign in due:
+        campaign_purge(campaign=campaign)
+        purged += 1
+    return purged
 
 
-def _expect(campaign: Campaign, status: str) -> None:
-    if campaign.status != status:
+def _expect(campaign: Campaign, allowed: bool, status: str) -> None:
+    """Refuse with the state the action needs (`allowed` comes from a `can_*` predicate)."""
+    if not allowed:
         raise CampaignError(
             _("This action needs a campaign in the state “%(expected)s” (it is “%(actual)s”).")
             % {

@@ -50,6 +50,7 @@ class CampaignForm(forms.ModelForm[Campaign]):
             "hour_start",
             "hour_end",
             "jitter_seconds",
+            "skip_public_holidays",
             "mode",
             "retention_until",
             "legal_basis",
@@ -69,6 +70,20 @@ class CampaignForm(forms.ModelForm[Campaign]):
             "send_by": _("Empty: as fast as the sending profile's rate allows."),
             "retention_until": _(
                 "After this date, the link between people and results is erased for good."
+            ),
+            "skip_public_holidays": _(
+                "French public holidays (1 January, Easter Monday, 1 and 8 May, Ascension, "
+                "Whit Monday, 14 July, 15 August, 1 and 11 November, 25 December) are left "
+                "out of the sending days. Untick to send on them too."
+            ),
+            "mode": _(
+                "Pseudonymous (recommended): results are counted per service and job family, "
+                "and nobody can see who clicked. Identified: the establishment's referents "
+                "and DPO can see each person's results, to offer targeted training; the "
+                "campaign cannot be sent for approval until the establishment's DPO has "
+                "approved it with a reason, and every viewing or export of the names is "
+                "audited. Changing the mode, the recipient groups or the retention date "
+                "afterwards clears the DPO's approval."
             ),
         }
 

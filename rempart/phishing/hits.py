@@ -12,17 +12,27 @@ from __future__ import annotations
 import ipaddress
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from rempart.phishing.choices import InteractionKind, TargetState
-from rempart.phishing.models import Interaction, ReportMailbox, Target, TrainingAssignment
+from rempart.phishing.models import (
+    Campaign,
+    CampaignVariant,
+    Interaction,
+    ReportMailbox,
+    Target,
+    TrainingAssignment,
+)
+from rempart.webhooks import events as webhook_events
+from rempart.webhooks import services as webhooks
 
 TOKEN = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
 BURST_SECONDS = 5
@@ -63,21 +73,46 @@ def _scanner_networks() -> tuple[Any, ...]:
 
 def target_for_token(token: str, *, pages: bool = True) -> Target | None:
     """The target of a token, in one indexed query; with what its pages need (campaign,
-    landing page, variant, person) when `pages`. None if unknown or cancelled."""
+    landing page, establishment, sending profile, variant: kept PAGES_SECONDS per process,
+    since every recipient of a campaign shares them) when `pages`. The person is read only
+    by a landing page that names them. None if unknown or cancelled."""
     if not TOKEN.match(token):
         return None
-    targets = Target.objects.filter(token=token).exclude(state=TargetState.CANCELLED).order_by()
+    found: list[Target] = list(Target.objects.filter(token=token).order_by()[:1])
+    if not found or found[0].state == TargetState.CANCELLED:
+        return None
+    target = found[0]
     if pages:
-        targets = targets.select_related(
-            "campaign",
-            "campaign__landing_page",
-            "campaign__establishment",
-            "campaign__sending_profile",
-            "variant",
-            "recipient",
-        )
-    found = list(targets[:1])
-    return found[0] if found else None
+        target.campaign = _kept(("campaign", target.campaign_id), _campaign_for_pages)
+        target.variant = _kept(("variant", target.variant_id), _variant_for_pages)
+    return target
+
+
+Kept = TypeVar("Kept")
+PAGES: dict[tuple[str, int], tuple[float, Any]] = {}
+PAGES_SECONDS = 30.0
+
+
+def _kept(key: tuple[str, int], load: Callable[[int], Kept]) -> Kept:
+    """A campaign-wide object shared by every hit of the campaign, read again after
+    PAGES_SECONDS (an edited landing page shows within that time)."""
+    now = time.monotonic()
+    cached = PAGES.get(key)
+    if cached and cached[0] > now:
+        return cast(Kept, cached[1])
+    value = load(key[1])
+    PAGES[key] = (now + PAGES_SECONDS, value)
+    return value
+
+
+def _campaign_for_pages(pk: int) -> Campaign:
+    campaigns = Campaign.objects.select_related("landing_page", "establishment", "sending_profile")
+    campaign: Campaign = campaigns.get(pk=pk)
+    return campaign
+
+
+def _variant_for_pages(pk: int) -> CampaignVariant:
+    return CampaignVariant.objects.get(pk=pk)
 
 
 def ip_prefix(ip: str | None) -> str:
@@ -154,7 +189,9 @@ def record(
     """Store one hit and set the target's first-time stamp of that kind (O(1) queries)."""
     now = timezone.now()
     found = (
-        signals(target, hit, now) if kind in (InteractionKind.OPEN, InteractionKind.CLICK) else []
+        signals(target, hit, now, kind)
+        if kind in (InteractionKind.OPEN, InteractionKind.CLICK)
+        else []
     )
     scanner = bool(found)
     with transaction.atomic():
@@ -175,6 +212,12 @@ def record(
         if not scanner and getattr(target, stamp) is None:
             Target.objects.filter(pk=target.pk, **{f"{stamp}__isnull": True}).update(**{stamp: now})
             setattr(target, stamp, now)
+        if kind == InteractionKind.SUBMIT:
+            webhooks.emit(
+                target.establishment_id,
+                webhook_events.TARGET_SUBMITTED,
+                lambda: webhook_events.target_payload(target, kind, now),
+            )
     return interaction
 
 
@@ -213,6 +256,11 @@ def record_report(target: Target, *, at: datetime | None = None, method: str = "
             at=when,
             method=method[:8],
         )
+        webhooks.emit(
+            target.establishment_id,
+            webhook_events.TARGET_REPORTED,
+            lambda: webhook_events.target_payload(target, "report", when, first=bool(first)),
+        )
     return bool(first)
 
 
@@ -238,6 +286,12 @@ def report_address(target: Target) -> str:
     address = str(names.order_by("pk").first() or "")
     REPORT_ADDRESSES[target.establishment_id] = (now + REPORT_ADDRESS_SECONDS, address)
     return address
+
+
+def caches_clear() -> None:
+    """Forget what hits keep per process (campaign-wide objects, report addresses)."""
+    PAGES.clear()
+    REPORT_ADDRESSES.clear()
 
 
 def training_assigned(target: Target) -> bool:

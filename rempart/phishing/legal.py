@@ -131,12 +131,15 @@ LEGAL_BASES = {
     ),
 }
 
+RESULTS_PER_RECIPIENT = (
+    "résultats {mode} par destinataire : envoi, ouverture, clic, envoi du formulaire "
+    "(le seul fait de l'envoi et le nom des champs), signalement, formation suivie"
+)
 DATA_COLLECTED = (
     "identité professionnelle des destinataires (nom, prénom, adresse électronique "
     "professionnelle, service, famille de métier), utilisée uniquement pour l'envoi des "
     "messages",
-    "résultats pseudonymes par destinataire : envoi, ouverture, clic, envoi du formulaire "
-    "(le seul fait de l'envoi et le nom des champs), signalement, formation suivie",
+    RESULTS_PER_RECIPIENT,
     "date et heure de chaque interaction, adresse réseau tronquée (jamais l'adresse "
     "complète) et navigateur utilisé (user agent), pour distinguer les clics humains des "
     "analyses automatiques des filtres de messagerie",
@@ -144,6 +147,11 @@ DATA_COLLECTED = (
 DATA_NEVER = (
     "Les valeurs saisies dans les formulaires (identifiants, mots de passe) ne sont jamais "
     "enregistrées, ni en base de données ni dans les journaux."
+)
+IDENTIFIED_MEASURE = (
+    "résultats nominatifs seulement avec l'accord écrit et motivé du délégué à la protection "
+    "des données ; leur consultation et leur export sont réservés aux référents SSI et au "
+    "délégué à la protection des données de l'établissement et sont journalisés"
 )
 SECURITY_MEASURES = (
     "résultats pseudonymes par défaut ; lien entre une personne et son résultat supprimé à "
@@ -229,11 +237,26 @@ def dpo_contact(establishment: Establishment) -> DpoContact | None:
     return DpoContact(name=contact.full_name, email=contact.email, phone=contact.phone)
 
 
-def recipients_of_data(establishment: Establishment) -> list[str]:
+def data_collected(*, identified: bool) -> tuple[str, ...]:
+    mode = "nominatifs" if identified else "pseudonymes"
+    return tuple(item.format(mode=mode) for item in DATA_COLLECTED)
+
+
+def security_measures(*, identified: bool) -> tuple[str, ...]:
+    return (*SECURITY_MEASURES, IDENTIFIED_MEASURE) if identified else SECURITY_MEASURES
+
+
+def recipients_of_data(establishment: Establishment, *, identified: bool = False) -> list[str]:
     operator = establishment.operator.name
+    reads = (
+        "qui consulte les résultats nominatifs approuvés par le délégué à la protection des "
+        "données (chaque consultation est journalisée)"
+        if identified
+        else "qui ne consulte que des résultats pseudonymes ou agrégés"
+    )
     return [
         f"l'équipe chargée de la sécurité des systèmes d'information de {establishment.name} "
-        "(référent SSI, RSSI), qui ne consulte que des résultats pseudonymes ou agrégés",
+        f"(référent SSI, RSSI), {reads}",
         "le délégué à la protection des données (DPO) de l'établissement",
         f"{operator}, opérateur régional qui héberge la plateforme Rempart, en qualité de "
         "sous-traitant (RGPD, art. 28)",
@@ -247,12 +270,16 @@ def schedule(campaign: Campaign) -> dict[str, str]:
         "send_by": french_date(campaign.send_by),
         "weekdays": ", ".join(_WEEKDAYS[day] for day in days if 0 <= day < len(_WEEKDAYS)),
         "hours": f"{campaign.hour_start} h et {campaign.hour_end} h",
+        "holidays": "hors jours fériés"
+        if campaign.skip_public_holidays
+        else "jours fériés compris",
     }
 
 
 def legal_context(campaign: Campaign) -> dict[str, Any]:
     """Everything the three documents show, computed from the campaign and its establishment."""
     establishment = campaign.establishment
+    identified = campaign.mode == ResultsMode.IDENTIFIED
     return {
         "campaign": campaign,
         "establishment": establishment,
@@ -261,12 +288,13 @@ def legal_context(campaign: Campaign) -> dict[str, Any]:
         "legal_basis": LEGAL_BASES.get(LegalBasis(campaign.legal_basis), ""),
         "populations": populations(campaign),
         "population_total": population_total(campaign),
-        "identified": campaign.mode == ResultsMode.IDENTIFIED,
-        "data_collected": DATA_COLLECTED,
+        "identified": identified,
+        "identified_approved_on": french_date(campaign.identified_approved_at),
+        "data_collected": data_collected(identified=identified),
         "data_never": DATA_NEVER,
-        "security_measures": SECURITY_MEASURES,
+        "security_measures": security_measures(identified=identified),
         "retention_until": french_date(campaign.retention_until),
-        "recipients_of_data": recipients_of_data(establishment),
+        "recipients_of_data": recipients_of_data(establishment, identified=identified),
         "dpo": dpo_contact(establishment),
         "schedule": schedule(campaign),
         "staff_informed_on": french_date(campaign.staff_informed_on),

@@ -2,7 +2,9 @@
 
 Campaigns send between `launch_at` and `send_by`, only on the allowed weekdays and between
 `hour_start` and `hour_end` in Europe/Paris (the windows are built in local time, so a DST
-change moves them with the clocks). Each recipient gets a random place in the shuffled
+change moves them with the clocks), and not on French public holidays (métropole) unless
+the campaign includes them: staff are mostly absent, and a message on a holiday stands out.
+Each recipient gets a random place in the shuffled
 list and a random instant in its slot (stratified sampling: an even spread without a
 deterministic order, unlike GoPhish's minute-by-minute list order), plus a jitter that
 never leaves the window. Without `send_by`, the campaign takes the time its sending rate
@@ -12,9 +14,11 @@ needs, counted in allowed hours only.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import random
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.utils.translation import gettext as _
@@ -30,11 +34,46 @@ class ScheduleError(ApplicationError):
     """No allowed sending time in the requested window."""
 
 
+def easter_sunday(year: int) -> dt.date:
+    """Gregorian Easter Sunday (the anonymous Gregorian algorithm, Meeus/Jones/Butcher)."""
+    a, b, c = year % 19, year // 100, year % 100
+    d, e = divmod(b, 4)
+    f = (b + 8) // 25
+    g = (b - f + 1) // 3
+    h = (19 * a + b - d - g + 15) % 30
+    i, k = divmod(c, 4)
+    leap = (32 + 2 * e + 2 * i - h - k) % 7
+    m = (a + 11 * h + 22 * leap) // 451
+    month, day = divmod(h + leap - 7 * m + 114, 31)
+    return dt.date(year, month, day + 1)
+
+
+@functools.cache
+def public_holidays(year: int) -> frozenset[dt.date]:
+    """The eleven French public holidays of metropolitan France (Code du travail L3133-1);
+    Alsace-Moselle's Good Friday and 26 December are not included."""
+    easter = easter_sunday(year)
+    fixed = [(1, 1), (5, 1), (5, 8), (7, 14), (8, 15), (11, 1), (11, 11), (12, 25)]
+    moving = [easter + dt.timedelta(days=days) for days in (1, 39, 50)]  # Monday, Ascension, Whit
+    return frozenset([dt.date(year, month, day) for month, day in fixed] + moving)
+
+
+def is_public_holiday(day: dt.date) -> bool:
+    return day in public_holidays(day.year)
+
+
 @dataclass(frozen=True)
 class Window:
     weekdays: frozenset[int]  # 0 = Monday
     hour_start: int
     hour_end: int  # exclusive; 24 allowed
+    skip_public_holidays: bool = False
+
+    def allows(self, day: dt.date) -> bool:
+        """Whether messages may go out on `day` (a Paris calendar day)."""
+        if day.weekday() not in self.weekdays:
+            return False
+        return not (self.skip_public_holidays and is_public_holiday(day))
 
     def intervals(
         self, start: dt.datetime, end: dt.datetime
@@ -43,7 +82,7 @@ class Window:
         day = start.astimezone(PARIS).date()
         last = end.astimezone(PARIS).date()
         while day <= last:
-            if day.weekday() in self.weekdays:
+            if self.allows(day):
                 opens = _local(day, self.hour_start)
                 closes = _local(day, self.hour_end)
                 low, high = max(opens, start), min(closes, end)
@@ -53,7 +92,7 @@ class Window:
 
     def contains(self, moment: dt.datetime) -> bool:
         local = moment.astimezone(PARIS)
-        return local.weekday() in self.weekdays and self.hour_start <= local.hour < self.hour_end
+        return self.allows(local.date()) and self.hour_start <= local.hour < self.hour_end
 
 
 def _local(day: dt.date, hour: int) -> dt.datetime:
@@ -63,12 +102,27 @@ def _local(day: dt.date, hour: int) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(hour), tzinfo=PARIS).astimezone(dt.UTC)
 
 
-def check_window(weekdays: list[int], hour_start: int, hour_end: int) -> Window:
+def check_window(
+    weekdays: list[int], hour_start: int, hour_end: int, *, skip_public_holidays: bool = False
+) -> Window:
+    """A validated window. Holidays are opt-in here so that a caller that does not know the
+    campaign's choice never stops sending on a holiday the campaign includes; campaigns
+    pass their own `skip_public_holidays` (true by default) through `campaign_window`."""
     if not weekdays or any(day not in range(7) for day in weekdays):
         raise ScheduleError(_("Choose at least one weekday."))
     if not 0 <= hour_start < hour_end <= MIDNIGHT:
         raise ScheduleError(_("The sending hours must be a range within the day (0 to 24)."))
-    return Window(frozenset(weekdays), hour_start, hour_end)
+    return Window(frozenset(weekdays), hour_start, hour_end, skip_public_holidays)
+
+
+def campaign_window(campaign: Any) -> Window:
+    """The sending window of a campaign, with its choice about public holidays."""
+    return check_window(
+        list(campaign.weekdays),
+        campaign.hour_start,
+        campaign.hour_end,
+        skip_public_holidays=campaign.skip_public_holidays,
+    )
 
 
 def send_times(

@@ -141,6 +141,18 @@ def campaign_get(
     return campaign
 
 
+# The first-time stamps of a target's funnel, in order (CSV export, API, identified view).
+TARGET_STAMPS = (
+    "sent_at",
+    "opened_at",
+    "clicked_at",
+    "confirmed_at",
+    "submitted_at",
+    "reported_at",
+    "trained_at",
+)
+
+
 def campaign_targets(*, campaign: Campaign) -> QuerySet[Target]:
     """The campaign's results, pseudonymous (no person) unless the campaign is identified."""
     targets = Target.objects.for_establishment(campaign.establishment).filter(campaign=campaign)

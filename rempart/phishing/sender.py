@@ -32,7 +32,7 @@ from django.utils import timezone
 from rempart.phishing.choices import CampaignStatus, TargetState
 from rempart.phishing.models import Campaign, CampaignVariant, Target
 from rempart.phishing.rendering import render_message, target_context
-from rempart.phishing.scheduling import check_window
+from rempart.phishing.scheduling import campaign_window
 from rempart.phishing.smtp import encoded_headers, envelope_sender, message_bytes, smtp_connect
 
 logger = logging.getLogger(__name__)
@@ -142,7 +142,7 @@ def send_due(
         return report
     _mark(campaign, CampaignStatus.SENDING)
     worker = Lane(campaign, lanes)
-    window = check_window(list(campaign.weekdays), campaign.hour_start, campaign.hour_end)
+    window = campaign_window(campaign)
     deadline = time.monotonic() + budget_seconds
     try:
         while time.monotonic() < deadline and window.contains(timezone.now()):

@@ -21,6 +21,21 @@ urlpatterns = [
         name="campaign_report",
     ),
     path(
+        f"{E}campaigns/<uuid:public_id>/identified/",
+        campaigns.campaign_identified,
+        name="campaign_identified",
+    ),
+    path(
+        f"{E}campaigns/<uuid:public_id>/identified/approve/",
+        campaigns.campaign_identified_approve,
+        name="campaign_identified_approve",
+    ),
+    path(
+        f"{E}campaigns/<uuid:public_id>/identified/withdraw/",
+        campaigns.campaign_identified_withdraw,
+        name="campaign_identified_withdraw",
+    ),
+    path(
         f"{E}campaigns/<uuid:public_id>/<str:action>/",
         campaigns.campaign_action,
         name="campaign_action",

@@ -29,7 +29,10 @@ def _default_weekdays() -> list[int]:
 class Campaign(TenantOwnedModel):
     """draft → pending (awaiting a second person's approval) → scheduled → sending → running
     → closed. Sending is spread between `launch_at` and `send_by`, on the allowed weekdays
-    and hours (Europe/Paris), in random order."""
+    and hours (Europe/Paris), public holidays excepted unless asked, in random order.
+
+    Results are pseudonymous; `identified` mode shows who did what only once the
+    establishment's DPO has approved it (`identified_approved_*`), until the purge."""
 
     name = models.CharField(_("name"), max_length=200)
     status = models.CharField(
@@ -67,12 +70,19 @@ class Campaign(TenantOwnedModel):
         related_name="+",
         verbose_name=_("identified results approved by (DPO)"),
     )
+    identified_approved_at = models.DateTimeField(
+        _("identified results approved at"), null=True, blank=True
+    )
+    identified_justification = models.TextField(
+        _("justification of identified results"), blank=True
+    )
     launch_at = models.DateTimeField(_("launch at"), null=True, blank=True)
     send_by = models.DateTimeField(_("send by"), null=True, blank=True)
     weekdays = models.JSONField(_("weekdays"), default=_default_weekdays)
     hour_start = models.PositiveSmallIntegerField(_("from (hour)"), default=8)
     hour_end = models.PositiveSmallIntegerField(_("until (hour)"), default=18)
     jitter_seconds = models.PositiveIntegerField(_("jitter (seconds)"), default=60)
+    skip_public_holidays = models.BooleanField(_("skip public holidays"), default=True)
     retention_until = models.DateField(_("keep the person ↔ result link until"))
     legal_basis = models.CharField(
         _("legal basis"), max_length=25, choices=LegalBasis.choices, default=LegalBasis.PUBLIC_TASK

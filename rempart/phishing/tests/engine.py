@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.test import Client
+from django.test.client import ClientHandler
 from django.utils import timezone
 
 from rempart.phishing.models import Campaign, RecipientGroup
@@ -15,6 +17,7 @@ from rempart.phishing.tests.factories import (
     SendingDomainFactory,
     SendingProfileFactory,
 )
+from rempart.phishing.wsgi import TrackingHandlerMixin
 
 DOMAIN = "ch-alpha.example.fr"
 
@@ -59,6 +62,7 @@ def campaign(
         "weekdays": list(range(7)),
         "hour_start": 0,
         "hour_end": 24,
+        "skip_public_holidays": False,  # the tests send on the day they run, whatever it is
         "jitter_seconds": 0,
         "retention_until": timezone.localdate() + dt.timedelta(days=90),
         "launch_at": None,
@@ -72,3 +76,17 @@ def campaign(
         groups=groups,
         templates=templates or [EmailTemplateFactory(establishment=establishment)],
     )
+
+
+class _TrackingClientHandler(TrackingHandlerMixin, ClientHandler):
+    pass
+
+
+class TrackingClient(Client):
+    """Django's test client serving `/p/…` the way `config.wsgi` does in production: through
+    the tracking fast path's own handler (rempart.phishing.wsgi), not the application's
+    middleware."""
+
+    def __init__(self, **defaults: Any) -> None:
+        super().__init__(**defaults)
+        self.handler = _TrackingClientHandler(enforce_csrf_checks=True)

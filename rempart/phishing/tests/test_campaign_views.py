@@ -3,6 +3,7 @@ SMTP relay, with its results page, CSV export and legal kit."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -124,3 +125,10 @@ def test_a_viewer_cannot_act_on_a_campaign(establishment_a: Any, alice: Any, bob
     campaign.refresh_from_db()
     assert campaign.status == CampaignStatus.DRAFT
     assert not Target.objects.exists()
+
+
+def test_the_form_skips_public_holidays_unless_unticked(establishment_a: Any, alice: Any) -> None:
+    page = _client(alice).get(reverse("phishing:campaign_create", args=[establishment_a.slug]))
+    html = page.content.decode()
+    (field,) = re.findall(r'<input[^>]*name="skip_public_holidays"[^>]*>', html)
+    assert "checked" in field

@@ -160,3 +160,33 @@ def test_variants_split_the_recipients(
     subjects = sorted(m.subject for m in sink.wait_for(20))
     assert subjects.count("A1") == 10
     assert subjects.count("B1") == 10
+
+
+def test_expired_campaigns_are_purged_and_counted(
+    establishment_a: Any, alice: Any, operator_admin: Any
+) -> None:
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from rempart.phishing.campaigns import campaigns_purge_expired
+    from rempart.phishing.models import Campaign
+
+    # given two launched campaigns, one past its retention date, and an expired draft
+    group = engine.recipients(establishment_a, 2)
+    expired, kept, draft = (
+        engine.campaign(establishment_a, alice, port=1, groups=[group]) for _ in range(3)
+    )
+    for campaign in (expired, kept):
+        campaign_submit(campaign=campaign, actor=alice)
+        campaign_approve(campaign=campaign, actor=operator_admin)
+    yesterday = timezone.localdate() - dt.timedelta(days=1)
+    Campaign.objects.filter(pk__in=[expired.pk, draft.pk]).update(retention_until=yesterday)
+    # when the periodic purge runs (twice)
+    assert campaigns_purge_expired() == 1
+    assert campaigns_purge_expired() == 0
+    # then only the launched, expired campaign lost its person links
+    assert not Target.objects.filter(campaign=expired, recipient__isnull=False).exists()
+    assert Target.objects.filter(campaign=kept, recipient__isnull=False).count() == 2
+    draft.refresh_from_db()
+    assert draft.purged_at is None

@@ -64,6 +64,8 @@ class Command(BaseCommand):
                 "4",
                 "--access-logfile",
                 "-",
+                "--logger-class",
+                "rempart.ops.gunicorn.AccessLogger",
                 "--graceful-timeout",
                 "5",
                 *_gunicorn_control_socket_off(),
