@@ -156,6 +156,7 @@ def pending_campaign(w: World, name: str) -> Any:
         weekdays=list(range(7)),
         hour_start=0,
         hour_end=24,
+        skip_public_holidays=False,
         jitter_seconds=0,
         retention_until=timezone.localdate() + dt.timedelta(days=90),
     )

@@ -4,19 +4,25 @@ valid tokens (goals: at least 500 requests/s, p99 at most 50 ms, p99 within 10 %
 1,000- and a 100,000-recipient campaign).
 
     .venv/bin/python -m bench.phishing_tracking [--sizes 1000 100000] [--duration 20]
+        [--rate 500] [--workers 2 --threads 4] [--modes mix pixel click]
         [--database-url postgresql://postgres@127.0.0.1:5432/rempart_bench_tracking]
 
 For each size, in its own throw-away data directory (production settings `config.settings`;
 SQLite unless `--database-url`, a PostgreSQL database created and dropped per size): a
 campaign approved with `campaign_approve`, every target then marked sent an hour ago. Then
-gunicorn as `rempart run` starts it (`config.wsgi:application`, 2 workers, 4 threads each,
-access log on) on 127.0.0.1, with `REMPART_TRUSTED_PROXIES=127.0.0.1`, and
+gunicorn as `rempart run` starts it (`config.wsgi:application`, whose tracking paths take
+the fast path's own handler; 2 workers, 4 threads each; access log on, without the tracking
+paths) on 127.0.0.1, with `REMPART_TRUSTED_PROXIES=127.0.0.1`, and
 `wrk -t2 -c32 -d<duration>s --latency` with a Lua script that picks a random token of the
 campaign for each request, a current Chrome user agent and an `X-Forwarded-For` address in
 one of `--networks` /24 networks (as behind a reverse proxy). Three runs per size after a
-3 s warm-up: half pixel half click (the goal), pixel only, click only. The interactions
-stored are counted against the requests wrk completed. Needs `wrk` (Debian: apt-get install
-wrk).
+3 s warm-up: half pixel half click (the goal), pixel only, click only. Without `--rate`,
+each of the 32 connections sends its next request as soon as it has the answer (the most
+the server serves; latency then includes the wait behind the other 31 connections); with
+`--rate R`, each connection waits a random 0.5 to 1.5 times 32/R s between requests, so about R
+requests/s are offered and the latency is the server's at that load (the achieved rate is
+reported). The interactions stored are counted against the requests wrk completed. Needs
+`wrk` (Debian: apt-get install wrk).
 """
 
 from __future__ import annotations
@@ -46,6 +52,11 @@ local mode = os.getenv("BENCH_MODE") or "mix"
 local networks = tonumber(os.getenv("BENCH_NETWORKS") or "256")
 local threads = 0
 local counter = 0
+local pace = tonumber(os.getenv("BENCH_DELAY_MS") or "0")
+
+if pace > 0 then  -- paced: each connection waits about `pace` ms between its requests
+  function delay() return math.random(math.floor(pace / 2), math.floor(pace * 3 / 2)) end
+end
 
 function setup(thread)
   thread:set("id", threads)
@@ -90,7 +101,7 @@ def prepare(size: int, home: Path) -> tuple[Path, float]:
     return tokens, seconds
 
 
-def start_gunicorn(port: int) -> subprocess.Popen[bytes]:
+def start_gunicorn(port: int, workers: int, threads: int) -> subprocess.Popen[bytes]:
     from rempart.ops.management.commands.run import _gunicorn_control_socket_off  # noqa: PLC0415
 
     env = dict(
@@ -107,11 +118,13 @@ def start_gunicorn(port: int) -> subprocess.Popen[bytes]:
             "--bind",
             f"127.0.0.1:{port}",
             "--workers",
-            "2",
+            str(workers),
             "--threads",
-            "4",
+            str(threads),
             "--access-logfile",
             "-",
+            "--logger-class",
+            "rempart.ops.gunicorn.AccessLogger",
             "--graceful-timeout",
             "5",
             *_gunicorn_control_socket_off(),
@@ -135,14 +148,26 @@ def wait_ready(port: int, token: str, timeout: float = 60.0) -> None:
     raise SystemExit("gunicorn did not answer")
 
 
+CONNECTIONS = 32
+
+
 def run_wrk(
-    port: int, script: Path, tokens: Path, *, mode: str, seconds: int, networks: int
+    port: int,
+    script: Path,
+    tokens: Path,
+    *,
+    mode: str,
+    seconds: int,
+    networks: int,
+    rate: int = 0,
 ) -> str:
     env = dict(os.environ, BENCH_MODE=mode, BENCH_TOKENS=str(tokens), BENCH_NETWORKS=str(networks))
+    if rate:  # an offered load of about `rate` requests/s in all
+        env["BENCH_DELAY_MS"] = str(round(CONNECTIONS * 1000 / rate))
     command = [
         "wrk",
         "-t2",
-        "-c32",
+        f"-c{CONNECTIONS}",
         f"-d{seconds}s",
         "--latency",
         "-s",
@@ -162,8 +187,8 @@ def parse(output: str) -> dict[str, Any]:
 
     found = {
         key: ms(m[1])
-        for key, pattern in (("p50", r"50%\s+(\S+)"), ("p99", r"99%\s+(\S+)"))
-        if (m := re.search(pattern, output))
+        for key, pattern in (("p50", r"^\s*50%\s+(\S+)"), ("p99", r"^\s*99%\s+(\S+)"))
+        if (m := re.search(pattern, output, re.MULTILINE))
     }
     found["rps"] = float(re.search(r"Requests/sec:\s+([\d.]+)", output)[1])  # type: ignore[index]
     found["requests"] = int(re.search(r"(\d+) requests in", output)[1])  # type: ignore[index]
@@ -192,7 +217,7 @@ def measure(size: int, args: argparse.Namespace) -> list[tuple[int, str, dict[st
         script = home / "tracking.lua"
         script.write_text(LUA.replace("{UA}", UA))
         port = free_port()
-        server = start_gunicorn(port)
+        server = start_gunicorn(port, args.workers, args.threads)
         results = []
         try:
             wait_ready(port, tokens.read_text().split("\n", 1)[0])
@@ -208,6 +233,7 @@ def measure(size: int, args: argparse.Namespace) -> list[tuple[int, str, dict[st
                         mode=mode,
                         seconds=args.duration,
                         networks=args.networks,
+                        rate=args.rate,
                     )
                 )
                 figures["stored"] = Interaction.objects.count() - before
@@ -234,6 +260,11 @@ def main() -> None:
     parser.add_argument("--duration", type=int, default=20, help="seconds per wrk run")
     parser.add_argument("--modes", nargs="+", default=["mix", "pixel", "click"])
     parser.add_argument("--networks", type=int, default=256, help="client /24 networks")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn processes")
+    parser.add_argument(
+        "--rate", type=int, default=0, help="offered requests/s (0: as many as served)"
+    )
+    parser.add_argument("--threads", type=int, default=4, help="threads per process")
     parser.add_argument("--database-url", default=None)
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -247,6 +278,8 @@ def main() -> None:
     for size in args.sizes:
         command = [sys.executable, "-m", "bench.phishing_tracking", "--child", "--sizes", str(size)]
         command += ["--duration", str(args.duration), "--networks", str(args.networks)]
+        command += ["--workers", str(args.workers), "--threads", str(args.threads)]
+        command += ["--rate", str(args.rate)]
         command += ["--modes", *args.modes]
         if args.database_url:
             command += ["--database-url", args.database_url]
