@@ -4,15 +4,15 @@ valid tokens (goals: at least 500 requests/s, p99 at most 50 ms, p99 within 10 %
 1,000- and a 100,000-recipient campaign).
 
     .venv/bin/python -m bench.phishing_tracking [--sizes 1000 100000] [--duration 20]
-        [--rate 500] [--workers 2 --threads 4] [--modes mix pixel click]
+        [--rate 500] [--workers N --threads N] [--modes mix pixel click]
         [--database-url postgresql://postgres@127.0.0.1:5432/rempart_bench_tracking]
 
 For each size, in its own throw-away data directory (production settings `config.settings`;
 SQLite unless `--database-url`, a PostgreSQL database created and dropped per size): a
 campaign approved with `campaign_approve`, every target then marked sent an hour ago. Then
 gunicorn as `rempart run` starts it (`config.wsgi:application`, whose tracking paths take
-the fast path's own handler; 2 workers, 4 threads each; access log on, without the tracking
-paths) on 127.0.0.1, with `REMPART_TRUSTED_PROXIES=127.0.0.1`, and
+the fast path's own handler; 2 processes per CPU + 1, one thread each; access log on,
+without the tracking paths) on 127.0.0.1, with `REMPART_TRUSTED_PROXIES=127.0.0.1`, and
 `wrk -t2 -c32 -d<duration>s --latency` with a Lua script that picks a random token of the
 campaign for each request, a current Chrome user agent and an `X-Forwarded-For` address in
 one of `--networks` /24 networks (as behind a reverse proxy). Three runs per size after a
@@ -41,6 +41,7 @@ from typing import Any
 
 from bench.common import machine
 from bench.phishing_launch import approve, bench_home, load, pending_campaign, world
+from rempart.ops.gunicorn import WEB_THREADS, web_workers
 
 UA = (
     "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
@@ -274,11 +275,15 @@ def main() -> None:
     parser.add_argument("--duration", type=int, default=20, help="seconds per wrk run")
     parser.add_argument("--modes", nargs="+", default=["mix", "pixel", "click"])
     parser.add_argument("--networks", type=int, default=256, help="client /24 networks")
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn processes")
+    parser.add_argument(
+        "--workers", type=int, default=web_workers(), help="gunicorn processes (as rempart run)"
+    )
     parser.add_argument(
         "--rate", type=int, default=0, help="offered requests/s (0: as many as served)"
     )
-    parser.add_argument("--threads", type=int, default=4, help="threads per process")
+    parser.add_argument(
+        "--threads", type=int, default=WEB_THREADS, help="threads per process (as rempart run)"
+    )
     parser.add_argument("--database-url", default=None)
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()

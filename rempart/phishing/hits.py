@@ -12,6 +12,7 @@ from __future__ import annotations
 import ipaddress
 import re
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -22,6 +23,8 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from rempart.core.db import write_turn
+from rempart.phishing import hits_sql
 from rempart.phishing.choices import InteractionKind, TargetState
 from rempart.phishing.models import (
     Campaign,
@@ -78,10 +81,9 @@ def target_for_token(token: str, *, pages: bool = True) -> Target | None:
     by a landing page that names them. None if unknown or cancelled."""
     if not TOKEN.match(token):
         return None
-    found: list[Target] = list(Target.objects.filter(token=token).order_by()[:1])
-    if not found or found[0].state == TargetState.CANCELLED:
+    target = hits_sql.target_by_token(token)
+    if target is None or target.state == TargetState.CANCELLED:
         return None
-    target = found[0]
     if pages:
         target.campaign = _kept(("campaign", target.campaign_id), _campaign_for_pages)
         target.variant = _kept(("variant", target.variant_id), _variant_for_pages)
@@ -173,19 +175,11 @@ def _burst(prefix: str, target_id: int, now: datetime) -> bool:
     threshold is high enough for a hospital whose staff share one NAT address."""
     if not prefix:
         return False
-    recent = (
-        Interaction.objects.filter(ip_prefix=prefix, at__gte=now - timedelta(seconds=BURST_SECONDS))
-        .exclude(target_id=target_id)
-        .order_by()  # no default ordering column in the DISTINCT
-        .values("target_id")
-        .distinct()[: BURST_TOKENS + 1]
-    )
-    return len(recent) > BURST_TOKENS
+    since = now - timedelta(seconds=BURST_SECONDS)
+    return hits_sql.other_targets_from(prefix, since, target_id, BURST_TOKENS + 1) > BURST_TOKENS
 
 
-def record(
-    target: Target, kind: str, hit: Hit, *, field_names: list[str] | None = None
-) -> Interaction:
+def record(target: Target, kind: str, hit: Hit, *, field_names: list[str] | None = None) -> None:
     """Store one hit and set the target's first-time stamp of that kind (O(1) queries)."""
     now = timezone.now()
     found = (
@@ -194,11 +188,14 @@ def record(
         else []
     )
     scanner = bool(found)
-    with transaction.atomic():
-        interaction = Interaction.objects.create(
-            establishment_id=target.establishment_id,
-            campaign_id=target.campaign_id,
-            target=target,
+    with write_turn(), transaction.atomic():
+        hits_sql.interaction_insert(
+            public_id=uuid.uuid4(),
+            created_at=now,
+            updated_at=now,
+            establishment=target.establishment_id,
+            campaign=target.campaign_id,
+            target=target.pk,
             kind=kind,
             at=now,
             method=hit.method[:8],
@@ -210,7 +207,7 @@ def record(
         )
         stamp = FIRST_FIELD[InteractionKind(kind)]
         if not scanner and getattr(target, stamp) is None:
-            Target.objects.filter(pk=target.pk, **{f"{stamp}__isnull": True}).update(**{stamp: now})
+            hits_sql.first_stamp(target.pk, stamp, now)
             setattr(target, stamp, now)
         if kind == InteractionKind.SUBMIT:
             webhooks.emit(
@@ -218,14 +215,13 @@ def record(
                 webhook_events.TARGET_SUBMITTED,
                 lambda: webhook_events.target_payload(target, kind, now),
             )
-    return interaction
 
 
 def confirm_human(target: Target, hit: Hit, *, reason: str) -> bool:
     """A person is behind the click (gesture on the page, or a submission): confirm the
     click and record who should be trained. True when a training was newly assigned."""
     now = timezone.now()
-    with transaction.atomic():
+    with write_turn(), transaction.atomic():
         if target.clicked_at is None:
             Target.objects.filter(pk=target.pk, clicked_at__isnull=True).update(clicked_at=now)
         if target.confirmed_at is None:
@@ -244,7 +240,7 @@ def confirm_human(target: Target, hit: Hit, *, reason: str) -> bool:
 def record_report(target: Target, *, at: datetime | None = None, method: str = "IMAP") -> bool:
     """A person reported the simulation; False when it was already counted."""
     when = at or timezone.now()
-    with transaction.atomic():
+    with write_turn(), transaction.atomic():
         first = Target.objects.filter(pk=target.pk, reported_at__isnull=True).update(
             reported_at=when
         )

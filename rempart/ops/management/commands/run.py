@@ -18,6 +18,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
+from rempart.ops.gunicorn import WEB_THREADS, web_workers
 from rempart.ops.management.commands.init import initialise
 
 
@@ -27,7 +28,15 @@ class Command(BaseCommand):
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--host", default=os.environ.get("REMPART_HOST", "127.0.0.1"))
         parser.add_argument("--port", type=int, default=int(os.environ.get("REMPART_PORT", "8000")))
-        parser.add_argument("--web-workers", type=int, default=2)
+        parser.add_argument(
+            "--web-workers",
+            type=int,
+            default=web_workers(),
+            help="Web server processes (default: 2 per CPU + 1).",
+        )
+        parser.add_argument(
+            "--web-threads", type=int, default=WEB_THREADS, help="Threads per web process."
+        )
         parser.add_argument("--concurrency", type=int, default=2, help="Job worker processes.")
         parser.add_argument("--no-worker", action="store_true", help="Web server only.")
         parser.add_argument("--no-demo", action="store_true", help="Do not load the demo region.")
@@ -61,7 +70,7 @@ class Command(BaseCommand):
                 "--workers",
                 str(options["web_workers"]),
                 "--threads",
-                "4",
+                str(options["web_threads"]),
                 "--access-logfile",
                 "-",
                 "--logger-class",
