@@ -22,7 +22,7 @@ the server serves; latency then includes the wait behind the other 31 connection
 `--rate R`, each connection waits a random 0.5 to 1.5 times 32/R s between requests, so about R
 requests/s are offered and the latency is the server's at that load (the achieved rate is
 reported). The interactions stored are counted against the requests wrk completed. Needs
-`wrk` (Debian: apt-get install wrk).
+`wrk` (`tools/system-deps.sh bench`, or Debian: apt-get install wrk).
 """
 
 from __future__ import annotations
@@ -288,7 +288,7 @@ def main() -> None:
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if shutil.which("wrk") is None:
-        raise SystemExit("wrk is missing (Debian: apt-get install wrk)")
+        raise SystemExit("wrk is missing: tools/system-deps.sh bench (Debian: apt-get install wrk)")
     if args.child:  # one size per process: Django's settings name one data directory
         print("RESULT " + json.dumps(measure(args.sizes[0], args)), flush=True)
         return

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Install the Debian packages a target needs: through apt when run as root, otherwise
-# print the exact command to run and stop. Usage: tools/system-deps.sh run|test
+# print the exact command to run and stop. Usage: tools/system-deps.sh run|test|bench
 set -euo pipefail
 
 # command -> package. Scans need nmap; PDF reports need WeasyPrint's Pango and a font.
@@ -17,6 +17,9 @@ declare -A TEST=([chromium]=chromium [pg_dump]=postgresql-client [pdftotext]=pop
   [/usr/sbin/in.rexecd]=rsh-server
   # phishing: reports of simulated phishing are polled from a real IMAP server
   [/usr/sbin/dovecot]=dovecot-imapd)
+
+# benchmarks (bench/): the tracking endpoints are loaded with wrk
+declare -A BENCH=([wrk]=wrk)
 
 declare -n wanted="${1^^}"
 missing=()
