@@ -5,6 +5,7 @@ from rempart.phishing import (
     urls_campaigns,
     urls_compare,
     urls_config,
+    urls_import,
     urls_legal,
     urls_reports,
     urls_tracking,
@@ -13,6 +14,7 @@ from rempart.phishing import (
 app_name = "phishing"
 urlpatterns = [
     *urls_config.urlpatterns,
+    *urls_import.urlpatterns,
     *urls_campaigns.urlpatterns,
     *urls_compare.urlpatterns,
     *urls_reports.urlpatterns,
