@@ -10,6 +10,11 @@ urlpatterns: list[URLPattern] = [
     path(f"{E}domains/", config.domain_list, name="domain_list"),
     path(f"{E}domains/add/", config.domain_add, name="domain_add"),
     path(f"{E}domains/<uuid:public_id>/check/", config.domain_check, name="domain_check"),
+    path(
+        f"{E}domains/<uuid:public_id>/deliverability/",
+        config.domain_deliverability,
+        name="domain_deliverability",
+    ),
     path(f"{E}groups/", config.group_list, name="group_list"),
     path(f"{E}groups/new/", config.group_form, name="group_create"),
     path(f"{E}groups/<uuid:public_id>/", config.group_detail, name="group_detail"),

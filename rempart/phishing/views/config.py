@@ -16,9 +16,10 @@ from rempart.core.actions import Action
 from rempart.core.errors import ApplicationError
 from rempart.core.http import AuthenticatedHttpRequest, client_ip
 from rempart.core.views import establishment_view, report_error
-from rempart.phishing import selectors
+from rempart.phishing import deliverability, selectors
 from rempart.phishing import services_config as services
 from rempart.phishing.forms_config import CsvUploadForm, DomainForm, GroupForm
+from rempart.phishing.forms_deliverability import DeliverabilityForm
 from rempart.phishing.models import RecipientGroup
 from rempart.phishing.services import (
     MAX_CSV_BYTES,
@@ -268,3 +269,34 @@ def _forget_upload(request: AuthenticatedHttpRequest) -> None:
     stored = request.session.pop(UPLOAD_SESSION_KEY, None) or {}
     if stored.get("id"):
         services.upload_discard(str(stored["id"]))
+
+
+# Deliverability (read-only) ----------------------------------------------------------------
+
+
+@require_safe
+@establishment_view(Action.MANAGE)
+def domain_deliverability(
+    request: AuthenticatedHttpRequest, establishment: Establishment, public_id: Any
+) -> HttpResponse:
+    domain = selectors.domain_get(
+        user=request.user, public_id=public_id, establishment=establishment, action=Action.MANAGE
+    )
+    profiles = selectors.profile_list(user=request.user, establishment=establishment)
+    form = DeliverabilityForm(request.GET or None, profiles=profiles)
+    checks = None
+    if form.is_bound and form.is_valid():
+        try:
+            checks = deliverability.deliverability_check(
+                domain=domain,
+                actor=request.user,
+                selector=form.cleaned_data["selector"],
+                profile=form.cleaned_data["profile"],
+            )
+        except ApplicationError as error:
+            report_error(request, form, error)
+    return render(
+        request,
+        "phishing/config/domain_deliverability.html",
+        {"establishment": establishment, "domain": domain, "form": form, "checks": checks},
+    )
