@@ -15,8 +15,9 @@ declare -A TEST=([chromium]=chromium [pg_dump]=postgresql-client [pdftotext]=pop
   [/usr/sbin/mosquitto]=mosquitto [storescp]=dcmtk [/usr/sbin/xrdp]=xrdp
   [Xvnc]=tigervnc-standalone-server [vncpasswd]=tigervnc-tools [/usr/sbin/sshd]=openssh-server
   [/usr/sbin/in.rexecd]=rsh-server
-  # phishing: reports of simulated phishing are polled from a real IMAP server
-  [/usr/sbin/dovecot]=dovecot-imapd)
+  # phishing: reports of simulated phishing are polled from a real IMAP server, and QR-code
+  # lures are read back by a real QR reader
+  [/usr/sbin/dovecot]=dovecot-imapd [zbarimg]=zbar-tools)
 
 # benchmarks (bench/): the tracking endpoints are loaded with wrk
 declare -A BENCH=([wrk]=wrk)

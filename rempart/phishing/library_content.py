@@ -457,6 +457,42 @@ VOUCHER = StarterTemplate(
     ),
 )
 
+MFA_QR = StarterTemplate(
+    key="fr-mfa-qr-code",
+    name="Authentification multifacteur : scannez le QR code (direction du numérique)",
+    from_name="Direction du numérique",
+    subject="Nouvelle authentification multifacteur : scannez le QR code",
+    html=_mail(
+        "<p>Bonjour {{ first_name }},</p>\n"
+        "<p>Dans le cadre du renforcement de la sécurité du système d'information de "
+        "{{ establishment }}, l'authentification multifacteur devient obligatoire pour "
+        "tous les comptes à partir de lundi.</p>\n"
+        "<p>Pour activer la vôtre, scannez ce QR code avec votre téléphone professionnel "
+        "ou personnel, puis connectez-vous avec vos identifiants habituels&nbsp;:</p>\n"
+        "<p>{{ qr_code }}</p>\n"
+        "<p>Sans activation avant vendredi, votre compte sera suspendu.</p>\n"
+        '<p style="font-size:12px">Vous ne pouvez pas scanner le code&nbsp;? '
+        '<a href="{{ url }}">Activer depuis cet ordinateur</a></p>',
+        "Direction du numérique — {{ establishment }}",
+    ),
+    text=(
+        "Bonjour {{ first_name }},\n\nL'authentification multifacteur devient obligatoire "
+        "à {{ establishment }}. Activez-la avant vendredi, sans quoi votre compte sera "
+        "suspendu : {{ url }}\n\nDirection du numérique"
+    ),
+    cues=("poses_as_authority", "urgency", "threatening_language", "display_name_mismatch"),
+    premise_alignment=HIGH,
+    lesson=(
+        "Ce message imitait un vrai projet de sécurité, l'authentification multifacteur, "
+        "et remplaçait le lien par un QR code : l'adresse était cachée dans l'image et le "
+        "téléphone qui le lisait échappait aux protections de la messagerie. Un QR code "
+        "reçu par e-mail est un lien comme un autre, à ne pas scanner sans en être sûr. "
+        "L'expéditeur était extérieur à l'établissement et la menace de suspension servait "
+        "à vous presser. Transférez ce type de message à la boîte de signalement et "
+        "renseignez-vous auprès du service informatique par ses canaux habituels."
+    ),
+)
+
 STARTER_TEMPLATES: tuple[StarterTemplate, ...] = (
     QUOTA,
     PAYROLL,
@@ -469,6 +505,7 @@ STARTER_TEMPLATES: tuple[StarterTemplate, ...] = (
     SHARED_DOC,
     SECURITY_ALERT,
     VOUCHER,
+    MFA_QR,
 )
 
 _PAGE_STYLE = (

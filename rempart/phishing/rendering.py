@@ -5,7 +5,9 @@ recipient, as GoPhish does) and rendered with autoescaping in HTML, so a recipie
 can never inject markup. The variables are the same everywhere:
 
 `first_name`, `last_name`, `email`, `department`, `job_family`, `from_name`, `url` (the
-tracked link), `tracker` (the open pixel, HTML only), `establishment`, `pseudonym`.
+tracked link), `tracker` (the open pixel, HTML only), `qr_code` (a QR code of the tracked
+link, HTML only: an image embedded in the message, see `rempart.phishing.qr`),
+`establishment`, `pseudonym`.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
 from rempart.core.errors import ApplicationError
+from rempart.phishing import qr
 
 VARIABLES = (
     "first_name",
@@ -31,6 +34,7 @@ VARIABLES = (
     "from_name",
     "url",
     "tracker",
+    "qr_code",
     "establishment",
     "pseudonym",
 )
@@ -45,6 +49,12 @@ class RenderedMessage:
     subject: str
     html: str
     text: str
+    qr_png: bytes = b""  # the image behind `{{ qr_code }}` when the HTML uses it
+
+    @property
+    def preview_html(self) -> str:
+        """The HTML for a browser preview, with the QR code inline (no `cid:` there)."""
+        return qr.inline_preview(self.html, self.qr_png) if self.qr_png else self.html
 
 
 def tracking_url(token: str, suffix: str = "", base_url: str | None = None) -> str:
@@ -81,20 +91,30 @@ def target_context(
         "from_name": from_name,
         "url": tracking_url(token),
         "tracker": format_html('<img src="{}" width="1" height="1" alt="">', pixel),
+        "qr_code": qr.image_tag(),
         "establishment": establishment,
         "pseudonym": pseudonym,
     }
 
 
 def render_message(
-    *, subject: str, html: str, text: str, context: dict[str, Any]
+    *, subject: str, html: str, text: str, context: dict[str, Any], with_qr: bool | None = None
 ) -> RenderedMessage:
-    """Render the three parts; the text part never escapes (it is not HTML)."""
-    plain = {**context, "tracker": ""}
+    """Render the three parts; the text part never escapes (it is not HTML). The QR code's
+    PNG is made when the HTML uses `{{ qr_code }}` (`with_qr`: decided once per variant by
+    the caller, or here); it encodes `qr_url` when the context has one (previews), else
+    the tracked link."""
+    plain = {**context, "tracker": "", "qr_code": ""}
+    rendered_html = _render(html, Context(context)) if html else ""
+    if with_qr is None:
+        with_qr = qr.uses_qr(html)
     return RenderedMessage(
         subject=_render(subject, plain, autoescape=False).replace("\n", " ").strip(),
-        html=_render(html, Context(context)) if html else "",
+        html=rendered_html,
         text=_render(text, plain, autoescape=False) if text else "",
+        qr_png=qr.qr_png(context.get("qr_url") or context["url"])
+        if with_qr and qr.CONTENT_ID in rendered_html
+        else b"",
     )
 
 
@@ -114,6 +134,8 @@ def preview_context(*, establishment: str, from_name: str) -> dict[str, Any]:
         "from_name": from_name,
         "url": "#preview",
         "tracker": "",
+        "qr_code": qr.image_tag(),
+        "qr_url": qr.PREVIEW_URL,
         "establishment": establishment,
         "pseudonym": "P-PREVIEW",
     }

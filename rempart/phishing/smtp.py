@@ -13,10 +13,12 @@ from typing import Any
 from django.utils import timezone
 
 from rempart.phishing.choices import MailSecurity
+from rempart.phishing.qr import CONTENT_ID
 from rempart.phishing.rendering import RenderedMessage
 
 TOKEN_HEADER = "X-Rempart-Simulation"  # noqa: S105 (a header name, not a secret)
 TIMEOUT = 30.0
+QR_NAME = "qr-code.png"
 
 
 def smtp_connect(profile: Any, *, timeout: float = TIMEOUT) -> smtplib.SMTP:
@@ -44,11 +46,32 @@ def _header(value: str) -> str:
     return value if value.isascii() else Header(value, "utf-8").encode()
 
 
+def _base64(data: bytes) -> str:
+    return base64.encodebytes(data).decode("ascii").replace("\n", "\r\n")
+
+
 def _part(subtype: str, body: str) -> str:
-    encoded = base64.encodebytes(body.encode()).decode("ascii").replace("\n", "\r\n")
     return (
         f'Content-Type: text/{subtype}; charset="utf-8"\r\n'
-        f"Content-Transfer-Encoding: base64\r\n\r\n{encoded}"
+        f"Content-Transfer-Encoding: base64\r\n\r\n{_base64(body.encode())}"
+    )
+
+
+def _multipart(boundary: str, parts: list[str]) -> str:
+    return "".join(f"--{boundary}\r\n{part}" for part in parts) + f"--{boundary}--\r\n"
+
+
+def _related(boundary: str, html: str, png: bytes) -> str:
+    """The HTML and the QR code it shows by Content-ID (RFC 2387)."""
+    image = (
+        f'Content-Type: image/png; name="{QR_NAME}"\r\n'
+        f"Content-Transfer-Encoding: base64\r\nContent-ID: <{CONTENT_ID}>\r\n"
+        f'Content-Disposition: inline; filename="{QR_NAME}"\r\n\r\n{_base64(png)}'
+    )
+    inner = f"{boundary}-r"
+    return (
+        f'Content-Type: multipart/related; type="text/html"; boundary="{inner}"\r\n\r\n'
+        + _multipart(inner, [_part("html", html), image])
     )
 
 
@@ -65,6 +88,7 @@ def message_bytes(
     headers and, for simulations, the header that lets the report mailbox recognise it,
     written straight to wire format (CRLF, base64 parts). The sender builds thousands of
     these: going through the `email` package's generator costs more than the SMTP exchange.
+    With a QR code (`rendered.qr_png`) the HTML and its image form a `multipart/related`.
     `extra_headers` are the profile's custom headers already encoded (`encoded_headers`)."""
     boundary = f"==rempart-{secrets.token_hex(12)}"
     name = _header(from_name or profile.from_name)
@@ -79,9 +103,11 @@ def message_bytes(
         + f'Content-Type: multipart/alternative; boundary="{boundary}"\r\n\r\n'
     )
     parts = [_part("plain", rendered.text or " ")]
-    if rendered.html:
+    if rendered.html and rendered.qr_png:
+        parts.append(_related(boundary, rendered.html, rendered.qr_png))
+    elif rendered.html:
         parts.append(_part("html", rendered.html))
-    body = "".join(f"--{boundary}\r\n{part}" for part in parts) + f"--{boundary}--\r\n"
+    body = _multipart(boundary, parts)
     return (head + body).encode("utf-8")
 
 
