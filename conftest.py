@@ -124,6 +124,15 @@ def _fresh_rule_index() -> Any:
 
 
 @pytest.fixture(autouse=True)
+def _default_language() -> None:
+    """Each test starts in the default language (French): a request of an earlier test made
+    with `Accept-Language: en` leaves English active in the thread otherwise."""
+    from django.utils import translation
+
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def _fresh_tracking_caches() -> Any:
     """Tracking hits keep campaign-wide objects a few seconds per process: none leaks from a
     test into the next (ids are reused after a rollback)."""

@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 from rempart.audit.services import audit_record
 from rempart.core.errors import ApplicationError, PermissionDeniedError
 from rempart.phishing import selectors
+from rempart.phishing.anonymity import anonymous_cut
 from rempart.phishing.choices import CampaignStatus, ResultsMode, TargetState
 from rempart.phishing.models import (
     Campaign,
@@ -460,6 +461,7 @@ def _stop(campaign: Campaign, status: str, actor: Any, verb: str, ip_address: st
         cancelled = campaign.targets.filter(state=TargetState.QUEUED).update(
             state=TargetState.CANCELLED
         )
+        anonymous_cut(campaign)
         campaign.status = status
         campaign.closed_at = timezone.now()
         campaign.save(update_fields=["status", "closed_at", "updated_at"])

@@ -46,6 +46,7 @@ class CampaignStatus(models.TextChoices):
 class ResultsMode(models.TextChoices):
     PSEUDONYMOUS = "pseudonymous", _("Pseudonymous (default)")
     IDENTIFIED = "identified", _("Identified (DPO approval required)")
+    ANONYMOUS = "anonymous", _("Anonymous (no link kept after sending)")
 
 
 class TeachableOn(models.TextChoices):

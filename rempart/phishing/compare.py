@@ -15,12 +15,19 @@ lure gets no figure at all — establishments are not merged, since a merged lin
 nothing — and stays out of the regional total, so that the total minus the other lines
 cannot reveal it.
 
+Each establishment's confirmed-click and report rates come with their 95 % Wilson score
+interval (`wilson`): with a few dozen people per line, a difference of a few points is
+often chance, and overlapping intervals say so. Difficulty is held constant by the grouping
+itself: lines are only compared within one lure, whose NIST Phish Scale difficulty (frozen
+on each variant at approval) the group shows.
+
 Establishments are resolved by the caller through the access module (the operator's
 perimeter); nothing here reads a user.
 """
 
 from __future__ import annotations
 
+import math
 import re
 import statistics
 from collections import Counter
@@ -33,7 +40,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from rempart.phishing import stats
-from rempart.phishing.choices import CampaignStatus, InteractionKind
+from rempart.phishing.choices import CampaignStatus, Difficulty, InteractionKind
 from rempart.phishing.models import Campaign, CampaignVariant, Interaction, Target
 from rempart.tenancy.models import Establishment
 
@@ -44,6 +51,29 @@ RATES = ("opened", "clicked_raw", "clicked", "submitted", "reported", "reported_
 SUMMED = ("targets", "sent", "trained", *RATES)
 QUARTER_KEY = re.compile(r"^(\d{4})-Q([1-4])$")
 MONTHS_PER_QUARTER = 3
+INTERVALS = ("clicked", "reported")  # the rates shown with their confidence interval
+Z_95 = 1.959963984540054  # standard normal quantile for a two-sided 95 % interval
+
+
+def wilson(successes: int, total: int, z: float = Z_95) -> tuple[float, float] | None:
+    """The Wilson score interval of a proportion (as fractions in [0, 1]); None when
+    nothing was sent. Unlike the normal approximation it stays within [0, 1] and behaves
+    for small groups and rates near 0 or 100 %."""
+    if total <= 0:
+        return None
+    p, z2 = successes / total, z * z
+    denominator = 1 + z2 / total
+    centre = (p + z2 / (2 * total)) / denominator
+    half = z / denominator * math.sqrt(p * (1 - p) / total + z2 / (4 * total * total))
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+@dataclass(frozen=True)
+class Interval:
+    """A 95 % interval in percent, rounded as the rates are (one decimal)."""
+
+    low: float
+    high: float
 
 
 @dataclass(frozen=True, order=True)
@@ -123,6 +153,21 @@ class Line:
         return {name: None if self.suppressed else self.funnel.rate(name) for name in RATES}
 
     @property
+    def intervals(self) -> dict[str, Interval | None]:
+        """95 % Wilson intervals of the rates in INTERVALS; None under the minimum group."""
+        result: dict[str, Interval | None] = {}
+        for name in INTERVALS:
+            bounds = (
+                None if self.suppressed else wilson(getattr(self.funnel, name), self.funnel.sent)
+            )
+            result[name] = (
+                None
+                if bounds is None
+                else Interval(round(100 * bounds[0], 1), round(100 * bounds[1], 1))
+            )
+        return result
+
+    @property
     def median_first_report(self) -> timedelta | None:
         """Median over the campaigns of the delay from the first message to the first
         report (`stats.Funnel.first_report_after`, per campaign and lure)."""
@@ -151,6 +196,7 @@ class Group:
     period: Period
     names: Counter[str] = field(default_factory=Counter)
     subjects: Counter[str] = field(default_factory=Counter)
+    difficulties: Counter[str] = field(default_factory=Counter)
     lines: list[Line] = field(default_factory=list)
     total: Line = field(default_factory=lambda: Line(None))
 
@@ -166,6 +212,15 @@ class Group:
     @property
     def subject(self) -> str:
         return self.subjects.most_common(1)[0][0] if self.subjects else ""
+
+    @property
+    def difficulty_labels(self) -> list[str]:
+        """The lure's Phish Scale difficulty, as frozen on the variants (most common first;
+        more than one when establishments edited their copy of the lure)."""
+        labels = []
+        for value, _count in self.difficulties.most_common():
+            labels.append(str(Difficulty(value).label) if value in Difficulty.values else value)
+        return labels
 
     @property
     def hidden_establishments(self) -> int:
@@ -231,6 +286,7 @@ def comparison_groups(
         group = groups.setdefault((when, identity), Group(identity, when))
         group.names[variant.template.name] += 1
         group.subjects[variant.subject or variant.template.subject] += 1
+        group.difficulties[variant.difficulty or variant.template.difficulty] += 1
         line = lines.get(variant.pk) or Line(None, campaigns={variant.campaign_id})
         line.establishment = variant.campaign.establishment
         _merge(group, line)

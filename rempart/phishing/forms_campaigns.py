@@ -69,7 +69,8 @@ class CampaignForm(forms.ModelForm[Campaign]):
             "launch_at": _("Empty: as soon as the campaign is approved."),
             "send_by": _("Empty: as fast as the sending profile's rate allows."),
             "retention_until": _(
-                "After this date, the link between people and results is erased for good."
+                "After this date, the link between people and results is erased for good "
+                "(in anonymous mode, it is erased as soon as each message is sent)."
             ),
             "skip_public_holidays": _(
                 "French public holidays (1 January, Easter Monday, 1 and 8 May, Ascension, "
@@ -82,8 +83,11 @@ class CampaignForm(forms.ModelForm[Campaign]):
                 "and DPO can see each person's results, to offer targeted training; the "
                 "campaign cannot be sent for approval until the establishment's DPO has "
                 "approved it with a reason, and every viewing or export of the names is "
-                "audited. Changing the mode, the recipient groups or the retention date "
-                "afterwards clears the DPO's approval."
+                "audited. Anonymous: the link between each person and their result is erased "
+                "as soon as their message is sent, so nobody, not even with access to the "
+                "database, can later tell who clicked; results are only counted per service "
+                "and job family. Changing the mode, the recipient groups or the retention "
+                "date afterwards clears the DPO's approval."
             ),
         }
 

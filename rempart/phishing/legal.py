@@ -153,6 +153,16 @@ IDENTIFIED_MEASURE = (
     "des données ; leur consultation et leur export sont réservés aux référents SSI et au "
     "délégué à la protection des données de l'établissement et sont journalisés"
 )
+ANONYMOUS_RESULTS = (
+    "résultats anonymes par message envoyé : envoi, ouverture, clic, envoi du formulaire "
+    "(le seul fait de l'envoi et le nom des champs), signalement, formation suivie ; le lien "
+    "entre la personne et ce résultat est supprimé dès l'envoi de son message"
+)
+ANONYMOUS_MEASURE = (
+    "résultats anonymes : le lien entre une personne et son résultat est supprimé dès l'envoi "
+    "de son message, si bien que personne, pas même avec un accès à la base de données, ne "
+    "peut ensuite savoir qui a cliqué"
+)
 SECURITY_MEASURES = (
     "résultats pseudonymes par défaut ; lien entre une personne et son résultat supprimé à "
     "la date de fin de conservation",
@@ -237,22 +247,29 @@ def dpo_contact(establishment: Establishment) -> DpoContact | None:
     return DpoContact(name=contact.full_name, email=contact.email, phone=contact.phone)
 
 
-def data_collected(*, identified: bool) -> tuple[str, ...]:
+def data_collected(*, identified: bool, anonymous: bool = False) -> tuple[str, ...]:
+    if anonymous:
+        return tuple(ANONYMOUS_RESULTS if i == RESULTS_PER_RECIPIENT else i for i in DATA_COLLECTED)
     mode = "nominatifs" if identified else "pseudonymes"
     return tuple(item.format(mode=mode) for item in DATA_COLLECTED)
 
 
-def security_measures(*, identified: bool) -> tuple[str, ...]:
+def security_measures(*, identified: bool, anonymous: bool = False) -> tuple[str, ...]:
+    if anonymous:
+        return (ANONYMOUS_MEASURE, *SECURITY_MEASURES[1:])
     return (*SECURITY_MEASURES, IDENTIFIED_MEASURE) if identified else SECURITY_MEASURES
 
 
-def recipients_of_data(establishment: Establishment, *, identified: bool = False) -> list[str]:
+def recipients_of_data(
+    establishment: Establishment, *, identified: bool = False, anonymous: bool = False
+) -> list[str]:
     operator = establishment.operator.name
     reads = (
         "qui consulte les résultats nominatifs approuvés par le délégué à la protection des "
         "données (chaque consultation est journalisée)"
         if identified
-        else "qui ne consulte que des résultats pseudonymes ou agrégés"
+        else f"qui ne consulte que des résultats {'anonymes' if anonymous else 'pseudonymes'} "
+        "ou agrégés"
     )
     return [
         f"l'équipe chargée de la sécurité des systèmes d'information de {establishment.name} "
@@ -280,6 +297,7 @@ def legal_context(campaign: Campaign) -> dict[str, Any]:
     """Everything the three documents show, computed from the campaign and its establishment."""
     establishment = campaign.establishment
     identified = campaign.mode == ResultsMode.IDENTIFIED
+    anonymous = campaign.mode == ResultsMode.ANONYMOUS
     return {
         "campaign": campaign,
         "establishment": establishment,
@@ -289,12 +307,15 @@ def legal_context(campaign: Campaign) -> dict[str, Any]:
         "populations": populations(campaign),
         "population_total": population_total(campaign),
         "identified": identified,
+        "anonymous": anonymous,
         "identified_approved_on": french_date(campaign.identified_approved_at),
-        "data_collected": data_collected(identified=identified),
+        "data_collected": data_collected(identified=identified, anonymous=anonymous),
         "data_never": DATA_NEVER,
-        "security_measures": security_measures(identified=identified),
+        "security_measures": security_measures(identified=identified, anonymous=anonymous),
         "retention_until": french_date(campaign.retention_until),
-        "recipients_of_data": recipients_of_data(establishment, identified=identified),
+        "recipients_of_data": recipients_of_data(
+            establishment, identified=identified, anonymous=anonymous
+        ),
         "dpo": dpo_contact(establishment),
         "schedule": schedule(campaign),
         "staff_informed_on": french_date(campaign.staff_informed_on),

@@ -29,8 +29,10 @@ from django.db import connection, transaction
 from django.db.models import F, QuerySet
 from django.utils import timezone
 
+from rempart.phishing.anonymity import anonymous_cut, cut_sent_link
 from rempart.phishing.choices import CampaignStatus, TargetState
 from rempart.phishing.models import Campaign, CampaignVariant, Target
+from rempart.phishing.qr import uses_qr
 from rempart.phishing.rendering import render_message, target_context
 from rempart.phishing.scheduling import campaign_window
 from rempart.phishing.smtp import encoded_headers, envelope_sender, message_bytes, smtp_connect
@@ -86,6 +88,7 @@ class Lane:
         )
         self.client: smtplib.SMTP | None = None
         self.variants = {v.pk: v for v in CampaignVariant.objects.filter(campaign=campaign)}
+        self.qr = {pk: uses_qr(variant.html) for pk, variant in self.variants.items()}
         self.sender = envelope_sender(profile)
         self.headers = encoded_headers(profile)
 
@@ -118,7 +121,11 @@ class Lane:
             pseudonym=row["pseudonym"],
         )
         rendered = render_message(
-            subject=variant.subject, html=variant.html, text=variant.text, context=context
+            subject=variant.subject,
+            html=variant.html,
+            text=variant.text,
+            context=context,
+            with_qr=self.qr[variant.pk],
         )
         return message_bytes(
             profile=self.profile,
@@ -274,6 +281,7 @@ def _send_one(worker: Lane, row: dict[str, Any], payload: bytes, report: SendRep
             code, text = next(iter(refused.values()))
             _refused(worker, row, int(code), text, report)
             return
+        cut_sent_link(worker.campaign, row["pk"])  # anonymous mode: in the claim's transaction
         report.sent += 1
 
 
@@ -310,6 +318,7 @@ def _mark(campaign: Campaign, status: str) -> None:
 def _finish(campaign: Campaign) -> None:
     """All messages handled: the campaign is running (tracking continues)."""
     Campaign.objects.filter(pk=campaign.pk).update(sender_lease_until=None)
+    anonymous_cut(campaign)
     if not Target.objects.filter(campaign=campaign, state=TargetState.QUEUED).exists():
         Campaign.objects.filter(pk=campaign.pk, status=CampaignStatus.SENDING).update(
             status=CampaignStatus.RUNNING

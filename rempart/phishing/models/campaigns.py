@@ -32,7 +32,9 @@ class Campaign(TenantOwnedModel):
     and hours (Europe/Paris), public holidays excepted unless asked, in random order.
 
     Results are pseudonymous; `identified` mode shows who did what only once the
-    establishment's DPO has approved it (`identified_approved_*`), until the purge."""
+    establishment's DPO has approved it (`identified_approved_*`), until the purge;
+    `anonymous` mode cuts each person ↔ result link as soon as the message is sent
+    (`rempart.phishing.anonymity`), and `purged_at` records when the last one was cut."""
 
     name = models.CharField(_("name"), max_length=200)
     status = models.CharField(
@@ -153,7 +155,8 @@ class CampaignVariant(TenantOwnedModel):
 class Target(TenantOwnedModel):
     """One recipient in one campaign: the outbox row (state, attempts, send time) and the
     pseudonymous result (first open, click, submission, report, training). `recipient` is
-    the only link to the person; it is cut at the campaign's retention date."""
+    the only link to the person; it is cut at the campaign's retention date, or as soon as the
+    message is sent in anonymous mode."""
 
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="targets")
     variant = models.ForeignKey(CampaignVariant, on_delete=models.PROTECT, related_name="targets")

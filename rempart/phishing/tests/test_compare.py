@@ -4,12 +4,15 @@ establishment of the operator's perimeter, nothing for fewer than 5 people."""
 from __future__ import annotations
 
 import datetime as dt
+import html
+import math
 import re
 from typing import Any
 
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import translation
 
 from rempart.phishing import compare
 from rempart.phishing.tests.factories import EmailTemplateFactory
@@ -22,6 +25,7 @@ pytestmark = pytest.mark.django_db
 PARIS = dt.timezone(dt.timedelta(hours=2))  # summer time, as in May and June
 Q2 = compare.Period(2025, 2)
 URL = "/operator/phishing/"
+DASH = "\N{EN DASH}"
 QUERY_BUDGET = 8  # user, assignment, MFA, periods, variants, clicks, targets, switcher
 
 
@@ -195,12 +199,20 @@ def test_page_for_the_operator(region: dict[str, Any], analyst: Any) -> None:
     assert "ehpad-bravo" not in page
     alpha = _row(page, "ch-alpha")
     assert 'data-rate="opened">50,0&nbsp;%</td>' in alpha
-    assert 'data-rate="clicked">20,0&nbsp;%</td>' in alpha
+    low, high = _wilson_percent(2, 10)  # 2 confirmed clicks of 10 messages
+    assert (
+        f'data-rate="clicked">20,0&nbsp;% <span class="small text-muted text-nowrap" '
+        f'data-interval="clicked">({low}{DASH}{high})</span></td>'
+    ) in alpha
+    low, high = _wilson_percent(3, 10)
+    assert f'data-interval="reported">({low}{DASH}{high})</span>' in alpha
+    assert 'data-interval="opened"' not in alpha  # intervals for clicks and reports only
     assert 'data-rate="first_report">30\xa0min</td>' in alpha  # French: a no-break space
     delta = _row(page, "ehpad-delta")
     assert "%" not in delta
     assert delta.count("—") == 7  # six rates and the delay
-    assert 'data-rate="clicked">23,3&nbsp;%</td>' in _total(page)
+    assert 'data-rate="clicked">23,3&nbsp;% <span' in _total(page)
+    assert "data-interval" not in delta  # under 5 people: no interval either
 
 
 def test_page_periods(region: dict[str, Any], analyst: Any) -> None:
@@ -262,3 +274,70 @@ def test_queries_do_not_grow_with_campaigns(
     with django_assert_max_num_queries(QUERY_BUDGET):
         response = client.get(URL, {"period": "all"})
     assert len(response.context["groups"]) == 7
+
+
+# --- confidence intervals and difficulty -----------------------------------------------------
+
+Z = 1.959963984540054
+
+
+def _wilson(k: int, n: int) -> tuple[float, float]:
+    """The Wilson score interval written out from the formula, independently of compare.py:
+    (p + z²/2n ± z·√(p(1-p)/n + z²/4n²)) / (1 + z²/n)."""
+    p = k / n
+    centre = p + Z**2 / (2 * n)
+    spread = Z * math.sqrt(p * (1 - p) / n + Z**2 / (4 * n**2))
+    return (centre - spread) / (1 + Z**2 / n), (centre + spread) / (1 + Z**2 / n)
+
+
+def _wilson_percent(k: int, n: int) -> tuple[str, str]:
+    """As the French page shows it: percent, one decimal, decimal comma."""
+    return tuple(f"{100 * bound:.1f}".replace(".", ",") for bound in _wilson(k, n))  # type: ignore[return-value]
+
+
+def test_wilson_interval_of_10_out_of_50() -> None:
+    low, high = compare.wilson(10, 50)  # type: ignore[misc]
+    expected_low, expected_high = _wilson(10, 50)
+    assert low == pytest.approx(expected_low, abs=1e-12)
+    assert high == pytest.approx(expected_high, abs=1e-12)
+    assert (round(low, 3), round(high, 3)) == (0.112, 0.330)
+
+
+def test_wilson_interval_edges() -> None:
+    assert compare.wilson(0, 0) is None
+    low, high = compare.wilson(0, 20)  # type: ignore[misc]
+    assert low == 0.0
+    assert high == pytest.approx(_wilson(0, 20)[1])
+    low, high = compare.wilson(20, 20)  # type: ignore[misc]
+    assert high == 1.0
+    assert low == pytest.approx(_wilson(20, 20)[0])
+
+
+def test_lines_carry_intervals_except_under_five_people(
+    region: dict[str, Any], analyst: Any
+) -> None:
+    (group,) = _groups(analyst)
+    lines = {line.establishment.slug: line for line in group.lines}
+    charlie = lines["ch-charlie"].intervals  # 5 confirmed clicks and 4 reports of 20
+    assert charlie["clicked"] == compare.Interval(
+        *(round(100 * bound, 1) for bound in _wilson(5, 20))
+    )
+    assert charlie["reported"] == compare.Interval(
+        *(round(100 * bound, 1) for bound in _wilson(4, 20))
+    )
+    assert lines["ehpad-delta"].intervals == {"clicked": None, "reported": None}
+    assert group.total.intervals["clicked"] == compare.Interval(
+        *(round(100 * bound, 1) for bound in _wilson(7, 30))
+    )
+
+
+def test_the_group_shows_the_lure_difficulty(region: dict[str, Any], analyst: Any) -> None:
+    (group,) = _groups(analyst)
+    with translation.override("en"):
+        assert group.difficulty_labels == ["Moderately difficult"]
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(analyst)
+    page = html.unescape(client.get(URL, {"period": "2025-Q2"}).content.decode())
+    assert "Difficulty (NIST Phish Scale): Moderately difficult" in page
+    assert "the difference between them may be chance" in page
+    assert "Comparisons are only made within one lure" in page

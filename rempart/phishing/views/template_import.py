@@ -21,9 +21,9 @@ class EmlUploadForm(forms.Form):
     file = forms.FileField(
         label=gettext_lazy("E-mail message (.eml)"),
         help_text=gettext_lazy(
-            "Save the message from your mail client (Outlook: File → Save as → .eml or .msg "
-            "converted; Thunderbird: Save as). Its links will lead to the tracking link; "
-            "attachments are left out."
+            "Save the message as an .eml file from your mail client (Outlook on the web and "
+            "the new Outlook: Download; Thunderbird: Save as). Its links will lead to the "
+            "tracking link; attachments are left out."
         ),
     )
 
