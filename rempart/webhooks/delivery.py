@@ -93,11 +93,14 @@ def deliveries_due(*, now: datetime | None = None, limit: int = BATCH) -> list[i
 def delivery_claim(pk: int, *, now: datetime | None = None) -> WebhookDelivery | None:
     """Take the delivery for one attempt, or None if it is not due or another worker has it."""
     moment = now or timezone.now()
-    claimed = (
-        _due(moment)
-        .filter(pk=pk)
-        .update(attempts=F("attempts") + 1, next_attempt_at=moment + LEASE, updated_at=moment)
-    )
+    if not _due(moment).filter(pk=pk).exists():  # includes the endpoint's state (a join)
+        return None
+    # The claim itself tests only the row's own columns: PostgreSQL re-checks them on the
+    # latest row version after waiting for a concurrent claimer, so exactly one wins (with
+    # the join, Django writes `WHERE id IN (SELECT …)`, which is not re-checked: both won).
+    claimed = WebhookDelivery.objects.filter(
+        pk=pk, state=DeliveryState.PENDING, next_attempt_at__lte=moment
+    ).update(attempts=F("attempts") + 1, next_attempt_at=moment + LEASE, updated_at=moment)
     if not claimed:
         return None
     row: WebhookDelivery = WebhookDelivery.objects.select_related("endpoint").get(pk=pk)
