@@ -147,7 +147,7 @@ class World:
             return ["site", "contact", "window", "schedule", "exclusion", "scope"]
         if param == "action":  # decisions on a finding
             finding = ["accept", "false-positive", "reopen", "assign", "comment"]
-            campaign = ["submit", "return", "approve", "cancel", "close"]  # phishing
+            campaign = ["submit", "return", "approve", "cancel", "close", "withdraw-identified"]
             return finding + campaign
         if param == "document":  # the phishing legal kit
             return ["notice", "consultation", "record"]

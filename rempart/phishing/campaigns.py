@@ -287,7 +287,9 @@ def _check_ready(campaign: Campaign) -> Audience:
     return found
 
 
-def campaign_return_to_draft(*, campaign: Campaign, actor: Any) -> None:
+def campaign_return_to_draft(
+    *, campaign: Campaign, actor: Any, ip_address: str | None = None
+) -> None:
     """Awaiting approval → draft, to change it."""
     _expect(campaign, can_return(campaign), CampaignStatus.PENDING)
     campaign.status = CampaignStatus.DRAFT
@@ -298,6 +300,7 @@ def campaign_return_to_draft(*, campaign: Campaign, actor: Any) -> None:
             verb="phishing.campaign.returned",
             target=campaign,
             establishment=campaign.establishment,
+            ip_address=ip_address,
         )
 
 
@@ -475,7 +478,9 @@ def _stop(campaign: Campaign, status: str, actor: Any, verb: str, ip_address: st
         )
         webhooks.emit(
             campaign.establishment_id,
-            verb,  # phishing.campaign.cancelled or phishing.campaign.closed
+            webhook_events.CAMPAIGN_CLOSED
+            if status == CampaignStatus.CLOSED
+            else webhook_events.CAMPAIGN_CANCELLED,
             lambda: webhook_events.campaign_payload(campaign, unsent_cancelled=cancelled),
         )
 

@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db.models import Count, F, Min, Q, QuerySet
+from django.db.models import Count, Min, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -312,15 +312,11 @@ def _finish(group: Group) -> None:
 
 
 def _annotations() -> dict[str, Any]:
-    """`stats`' counts per group of targets, plus report-before-click (the definition of
-    `stats._counts`) and the first sending and report."""
+    """`stats`' counts per group of targets, report-before-click, and the first sending
+    and report."""
     return {
-        **stats._annotations(),
-        "reported_before_click": Count(
-            "pk",
-            filter=Q(reported_at__isnull=False)
-            & (Q(confirmed_at__isnull=True) | Q(reported_at__lt=F("confirmed_at"))),
-        ),
+        **stats.funnel_annotations(),
+        "reported_before_click": stats.reported_before_click(),
         "first_sent": Min("sent_at"),
         "first_reported": Min("reported_at"),
     }

@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from rempart.core.actions import Action
 from rempart.core.errors import ApplicationError, PermissionDeniedError
 from rempart.phishing.models import SendingDomain, SendingProfile
-from rempart.phishing.services_config import dns_resolver
+from rempart.phishing.services_config import dns_answers, dns_resolver, txt_records
 from rempart.tenancy import access
 
 OK, WARNING, ERROR = "ok", "warning", "error"
@@ -45,33 +45,6 @@ class Check:
 # DNS ---------------------------------------------------------------------------------------
 
 
-def _unavailable(name: str) -> ApplicationError:
-    return ApplicationError(
-        _("No DNS server answered for %(domain)s; try again later.") % {"domain": name}
-    )
-
-
-def _lookup(resolver: dns.resolver.Resolver, name: str, rdtype: str) -> list[Any]:
-    """The answers for `name`; empty when the name or the record type does not exist."""
-    try:
-        return list(resolver.resolve(name, rdtype, search=False))
-    except (dns.resolver.NXDOMAIN, dns.resolver.NoAnswer):
-        return []
-    except (dns.exception.Timeout, dns.resolver.NoNameservers) as exc:
-        raise _unavailable(name) from exc
-    except dns.exception.DNSException as exc:
-        raise ApplicationError(
-            _("The DNS answer for %(domain)s could not be read.") % {"domain": name}
-        ) from exc
-
-
-def _txt(resolver: dns.resolver.Resolver, name: str) -> list[str]:
-    return [
-        b"".join(rdata.strings).decode("utf-8", "replace").strip()
-        for rdata in _lookup(resolver, name, "TXT")
-    ]
-
-
 def _relay_addresses(resolver: dns.resolver.Resolver, host: str) -> list[IpAddress]:
     host = host.strip().strip("[]")
     try:
@@ -81,7 +54,8 @@ def _relay_addresses(resolver: dns.resolver.Resolver, host: str) -> list[IpAddre
     found: list[IpAddress] = []
     for rdtype in ("A", "AAAA"):
         found += [
-            ipaddress.ip_address(rdata.to_text()) for rdata in _lookup(resolver, host, rdtype)
+            ipaddress.ip_address(rdata.to_text())
+            for rdata in dns_answers(resolver, host, rdtype, missing_ok=True)
         ]
     return found
 
@@ -306,17 +280,19 @@ def deliverability_check(
     selector = clean_selector(selector)
     resolver = resolver or dns_resolver()
     name = domain.domain
-    spf_texts = _txt(resolver, name)
+    spf_texts = txt_records(resolver, name, missing_ok=True)
     checks = [spf_check(spf_texts, name)]
     if profile is not None:
         addresses = _relay_addresses(resolver, profile.host)
         checks.append(spf_relay_check(spf_texts, addresses, profile.host))
     dmarc_name = f"_dmarc.{name}"
-    checks.append(dmarc_check(_txt(resolver, dmarc_name), dmarc_name))
+    checks.append(dmarc_check(txt_records(resolver, dmarc_name, missing_ok=True), dmarc_name))
     dkim_name = f"{selector}._domainkey.{name}"
     try:
         dns.name.from_text(dkim_name)
     except dns.exception.DNSException as exc:
         raise ApplicationError(_("The DKIM selector is too long for this domain.")) from exc
-    checks.append(dkim_check(_txt(resolver, dkim_name), dkim_name, selector))
+    checks.append(
+        dkim_check(txt_records(resolver, dkim_name, missing_ok=True), dkim_name, selector)
+    )
     return checks

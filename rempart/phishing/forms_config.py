@@ -38,6 +38,17 @@ class CsvUploadForm(forms.Form):
     )
 
 
+class EmlUploadForm(forms.Form):
+    file = forms.FileField(
+        label=_("E-mail message (.eml)"),
+        help_text=_(
+            "Save the message as an .eml file from your mail client (Outlook on the web and "
+            "the new Outlook: Download; Thunderbird: Save as). Its links will lead to the "
+            "tracking link; attachments are left out."
+        ),
+    )
+
+
 class ProfileForm(forms.ModelForm[SendingProfile]):
     new_password = forms.CharField(
         label=_("Password"),

@@ -209,10 +209,16 @@ def _configured_resolver(configured: str) -> dns.resolver.Resolver:
     return resolver
 
 
-def _txt_records(resolver: dns.resolver.Resolver, name: str) -> list[str]:
+def dns_answers(
+    resolver: dns.resolver.Resolver, name: str, rdtype: str, *, missing_ok: bool = False
+) -> list[Any]:
+    """The `rdtype` records of `name` (none when it has no such record). A name that does
+    not exist is an error unless `missing_ok`; an unreachable server always is."""
     try:
-        answer = resolver.resolve(name, "TXT", search=False)
+        return list(resolver.resolve(name, rdtype, search=False))
     except dns.resolver.NXDOMAIN as exc:
+        if missing_ok:
+            return []
         raise ApplicationError(
             _("The domain %(domain)s does not exist.") % {"domain": name}
         ) from exc
@@ -222,7 +228,20 @@ def _txt_records(resolver: dns.resolver.Resolver, name: str) -> list[str]:
         raise ApplicationError(
             _("No DNS server answered for %(domain)s; try again later.") % {"domain": name}
         ) from exc
-    return [b"".join(rdata.strings).decode("utf-8", "replace") for rdata in answer]
+    except dns.exception.DNSException as exc:
+        raise ApplicationError(
+            _("The DNS answer for %(domain)s could not be read.") % {"domain": name}
+        ) from exc
+
+
+def txt_records(
+    resolver: dns.resolver.Resolver, name: str, *, missing_ok: bool = False
+) -> list[str]:
+    """The TXT records of `name`, each joined from its strings."""
+    return [
+        b"".join(rdata.strings).decode("utf-8", "replace").strip()
+        for rdata in dns_answers(resolver, name, "TXT", missing_ok=missing_ok)
+    ]
 
 
 def domain_check_dns(
@@ -235,7 +254,7 @@ def domain_check_dns(
     """Verify `domain` when its DNS holds the TXT record `rempart-verification=<token>`."""
     _require(actor, domain.establishment)
     expected = f"{TXT_PREFIX}{domain.token}"
-    found = _txt_records(resolver or dns_resolver(), domain.domain)
+    found = txt_records(resolver or dns_resolver(), domain.domain)
     if expected in found:
         domain_verify(domain=domain, actor=actor, ip_address=ip_address)
         return

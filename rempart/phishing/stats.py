@@ -63,11 +63,16 @@ def _counts(targets: QuerySet[Target]) -> dict[str, Any]:
         submitted=Count("submitted_at"),
         reported=Count("reported_at"),
         trained=Count("trained_at"),
-        reported_before_click=Count(
-            "pk",
-            filter=Q(reported_at__isnull=False)
-            & (Q(confirmed_at__isnull=True) | Q(reported_at__lt=F("confirmed_at"))),
-        ),
+        reported_before_click=reported_before_click(),
+    )
+
+
+def reported_before_click() -> Count:
+    """People who reported the message without having clicked it, or before clicking."""
+    return Count(
+        "pk",
+        filter=Q(reported_at__isnull=False)
+        & (Q(confirmed_at__isnull=True) | Q(reported_at__lt=F("confirmed_at"))),
     )
 
 
@@ -107,7 +112,7 @@ def breakdown(campaign: Campaign, dimension: str) -> list[Row]:
     targets = Target.objects.for_establishment(campaign.establishment).filter(campaign=campaign)
     rows: list[Row] = []
     small = Funnel()
-    for values in targets.values(key).annotate(**_annotations()).order_by(key):
+    for values in targets.values(key).annotate(**funnel_annotations()).order_by(key):
         funnel = Funnel(**{k: v for k, v in values.items() if k != key})
         if funnel.sent >= MIN_GROUP or dimension == "variant":
             rows.append(Row(str(values[key] or "—"), funnel))
@@ -119,7 +124,8 @@ def breakdown(campaign: Campaign, dimension: str) -> list[Row]:
     return rows
 
 
-def _annotations() -> dict[str, Any]:
+def funnel_annotations() -> dict[str, Any]:
+    """The funnel's counts per group of targets (`.values(…).annotate(**…)`)."""
     return {
         "targets": Count("pk"),
         "sent": Count("pk", filter=Q(state=TargetState.SENT)),
@@ -137,7 +143,7 @@ def campaigns_compared(campaigns: QuerySet[Campaign]) -> list[tuple[Campaign, Fu
         values["campaign"]: Funnel(**{k: v for k, v in values.items() if k != "campaign"})
         for values in Target.objects.filter(campaign__in=campaigns)
         .values("campaign")
-        .annotate(**_annotations())
+        .annotate(**funnel_annotations())
         .order_by()
     }
     return [(campaign, by_campaign.get(campaign.pk, Funnel())) for campaign in campaigns]

@@ -25,7 +25,6 @@ from rempart.phishing.models import EmailTemplate
 from rempart.phishing.services_config import template_save
 
 MAX_EML_BYTES = 2 * 1024 * 1024
-NAME_PREFIX = "Importé : "
 DANGEROUS_BLOCKS = re.compile(
     r"<(script|iframe|object|embed|form|style\b[^>]*>\s*@import)[^>]*>.*?</\1\s*>",
     re.IGNORECASE | re.DOTALL,
@@ -135,7 +134,8 @@ def template_import(
     """A new template of `establishment` from the message in `data` (saved and audited by
     template_save, which also checks that every part compiles)."""
     found = parse_eml(data)
-    base = f"{NAME_PREFIX}{found.subject or _('(no subject)')}"[:190]
+    subject = found.subject or _("(no subject)")
+    base = (_("Imported: %(subject)s") % {"subject": subject})[:190]
     taken = set(
         EmailTemplate.objects.filter(
             establishment=establishment, name__startswith=base
@@ -149,7 +149,7 @@ def template_import(
         establishment=establishment,
         name=name,
         from_name=found.from_name,
-        subject=found.subject or _("(no subject)"),
+        subject=subject,
         html=found.html,
         text=found.text,
     )

@@ -31,11 +31,6 @@ urlpatterns = [
         name="campaign_identified_approve",
     ),
     path(
-        f"{E}campaigns/<uuid:public_id>/identified/withdraw/",
-        campaigns.campaign_identified_withdraw,
-        name="campaign_identified_withdraw",
-    ),
-    path(
         f"{E}campaigns/<uuid:public_id>/<str:action>/",
         campaigns.campaign_action,
         name="campaign_action",

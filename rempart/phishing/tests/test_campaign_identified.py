@@ -208,7 +208,7 @@ def test_the_dpo_approves_and_withdraws_in_the_ui(
     assert "Withdraw the approval" in page
     assert REASON.replace("'", "&#x27;") in page
     # withdrawn
-    clients(dpo).post(_url("campaign_identified_withdraw", campaign))
+    clients(dpo).post(_url("campaign_action", campaign, "withdraw-identified"))
     campaign.refresh_from_db()
     assert campaign.identified_approved_by is None
     assert campaign.identified_justification == ""

@@ -13,6 +13,7 @@ from django.test import Client
 from django.urls import reverse
 
 from conftest import give_totp
+from rempart.audit.models import AuditEntry
 from rempart.phishing.choices import CampaignStatus
 from rempart.phishing.models import Campaign, Target
 from rempart.phishing.tests import engine
@@ -99,6 +100,14 @@ def test_a_campaign_goes_from_the_form_to_the_relay(
     assert len(sink.wait_for(12)) == 12
     campaign.refresh_from_db()
     assert campaign.status == CampaignStatus.RUNNING
+    decisions = AuditEntry.objects.filter(
+        object_id=str(campaign.public_id),
+        verb__in=["phishing.campaign.submitted", "phishing.campaign.approved"],
+    )
+    assert sorted(decisions.values_list("verb", "ip_address")) == [
+        ("phishing.campaign.approved", "127.0.0.1"),  # who decided, from where
+        ("phishing.campaign.submitted", "127.0.0.1"),
+    ]
     page = _client(alice).get(detail).content.decode()
     assert 'data-stage="sent">12<' in page
     export = _client(alice).get(

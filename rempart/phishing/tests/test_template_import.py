@@ -106,7 +106,7 @@ def test_the_referent_imports_from_the_page(establishment_a: Any, alice: Any) ->
     template = EmailTemplate.objects.get(establishment=establishment_a)
     assert response.status_code == 302
     assert response["Location"].endswith(f"/templates/{template.public_id}/edit/")
-    assert template.name.startswith("Importé : Votre boîte aux lettres est pleine")
+    assert template.name.startswith("Imported: Votre boîte aux lettres est pleine")
     assert template.from_name == "Service informatique"
     assert AuditEntry.objects.filter(object_id=str(template.public_id)).exists()
     again = client.post(URL, {"file": SimpleUploadedFile("msg.eml", eml())})

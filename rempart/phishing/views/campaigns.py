@@ -43,6 +43,11 @@ ACTIONS: dict[str, tuple[Callable[..., Any], Action, Any]] = {
     ),
     "cancel": (services.campaign_cancel, Action.MANAGE, gettext_lazy("Campaign cancelled.")),
     "close": (services.campaign_close, Action.MANAGE, gettext_lazy("Campaign closed.")),
+    "withdraw-identified": (  # the DPO's decision: the service checks the role
+        services.campaign_identified_withdraw,
+        Action.CHANGE,
+        gettext_lazy("Approval of identified results withdrawn."),
+    ),
 }
 
 
@@ -168,7 +173,7 @@ def campaign_action(
         user=request.user, public_id=public_id, establishment=establishment, action=needed
     )
     try:
-        service(campaign=campaign, actor=request.user)
+        service(campaign=campaign, actor=request.user, ip_address=client_ip(request))
     except ApplicationError as error:
         report_error(request, None, error)
     else:
@@ -198,26 +203,6 @@ def campaign_identified_approve(
         report_error(request, None, error)
     else:
         messages.success(request, _("Identified results approved."))
-    return _to_detail(establishment, campaign)
-
-
-@require_POST
-@establishment_view(Action.CHANGE)
-def campaign_identified_withdraw(
-    request: AuthenticatedHttpRequest, establishment: Establishment, public_id: Any
-) -> HttpResponse:
-    """The establishment's DPO withdraws the approval before the launch."""
-    campaign = selectors.campaign_get(
-        user=request.user, public_id=public_id, establishment=establishment
-    )
-    try:
-        services.campaign_identified_withdraw(
-            campaign=campaign, actor=request.user, ip_address=client_ip(request)
-        )
-    except ApplicationError as error:
-        report_error(request, None, error)
-    else:
-        messages.success(request, _("Approval of identified results withdrawn."))
     return _to_detail(establishment, campaign)
 
 

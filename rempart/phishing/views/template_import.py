@@ -2,30 +2,18 @@
 
 from __future__ import annotations
 
-from django import forms
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from rempart.core.actions import Action
 from rempart.core.errors import ApplicationError
 from rempart.core.http import AuthenticatedHttpRequest, client_ip
 from rempart.core.views import establishment_view, report_error
+from rempart.phishing.forms_config import EmlUploadForm
 from rempart.phishing.template_import import MAX_EML_BYTES, template_import
 from rempart.tenancy.models import Establishment
-
-
-class EmlUploadForm(forms.Form):
-    file = forms.FileField(
-        label=gettext_lazy("E-mail message (.eml)"),
-        help_text=gettext_lazy(
-            "Save the message as an .eml file from your mail client (Outlook on the web and "
-            "the new Outlook: Download; Thunderbird: Save as). Its links will lead to the "
-            "tracking link; attachments are left out."
-        ),
-    )
 
 
 @establishment_view(Action.MANAGE)
