@@ -62,6 +62,7 @@ def establishment_view(action: Action = Action.VIEW) -> Callable[[ViewFunc], Vie
             request.establishment = obj  # type: ignore[attr-defined]
             return view(request, obj, **kwargs)
 
+        wrapper.required_action = action  # type: ignore[attr-defined]  # read by the menu
         return wrapper
 
     return decorator

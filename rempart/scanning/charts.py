@@ -22,8 +22,8 @@ from rempart.scanning.stats import SEVERITY_ORDER, AssetRisk, EstablishmentStats
 # The colours of the `.sev-*` badges (static/css/rempart.css): white text on them is ≥ 4.5:1,
 # and as bars they are ≥ 3:1 against the white background.
 SEVERITY_COLOURS = {
-    "critical": "#7f1d1d",
-    "high": "#b91c1c",
+    "critical": "#6b1d6e",
+    "high": "#c0262d",
     "medium": "#b45309",
     "low": "#1d4ed8",
     "info": "#4b5563",

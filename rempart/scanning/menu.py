@@ -3,12 +3,16 @@
 from django.utils.translation import gettext_lazy as _
 
 from rempart.accounts import scopes
-from rempart.core.navigation import NavItem, register
+from rempart.core.navigation import NavGroup, NavItem, register, register_group
 
-register(NavItem("security", _("Security"), "scanning:dashboard", order=5))
-register(NavItem("findings", _("Vulnerabilities"), "scanning:finding_list", order=10))
-register(NavItem("assets", _("Assets"), "scanning:asset_list", order=20))
-register(NavItem("scans", _("Scans"), "scanning:scan_list", order=30))
-register(NavItem("reports", _("Reports"), "scanning:report_list", order=50))
-register(NavItem("scopes", _("Scopes"), "scanning:scope_list", order=40))
+register_group(NavGroup("vulnerabilities", _("Vulnerabilities"), order=10))
+for key, label, url_name, order in (
+    ("security", _("Vulnerability dashboard"), "scanning:dashboard", 5),
+    ("findings", _("Vulnerabilities"), "scanning:finding_list", 10),
+    ("assets", _("Assets"), "scanning:asset_list", 20),
+    ("scans", _("Scans"), "scanning:scan_list", 30),
+    ("scopes", _("Scan scopes"), "scanning:scope_list", 40),
+    ("reports", _("Reports"), "scanning:report_list", 50),
+):
+    register(NavItem(key, label, url_name, order=order, group="vulnerabilities"))
 scopes.MODULES["scanning"] = _("Vulnerability detection: scopes, scans, assets, findings")

@@ -116,3 +116,25 @@ def member_role(user: Any, establishment: Establishment) -> str | None:
         .values_list("role", flat=True)
         .first()
     )
+
+
+def actions_on(user: Any, establishment: Establishment) -> frozenset[Action]:
+    """Every action `user` may perform on `establishment` (for menus: one query at most)."""
+    if not _is_active_user(user):
+        return frozenset()
+    role = member_role(user, establishment) if establishment.is_active else None
+    actions = ROLE_ACTIONS.get(role or "", frozenset())
+    assignment = operator_assignment(user)
+    if assignment and _in_perimeter(assignment, establishment):
+        actions |= OPERATOR_ROLE_ACTIONS.get(assignment.role, frozenset())
+    return actions
+
+
+def _in_perimeter(assignment: OperatorAssignment, establishment: Establishment) -> bool:
+    if establishment.operator_id != assignment.operator_id:
+        return False
+    if assignment.all_establishments:
+        return True
+    return establishment.group_id is not None and (
+        assignment.groups.filter(pk=establishment.group_id).exists()
+    )

@@ -18,11 +18,14 @@ def establishments(request: HttpRequest) -> dict[str, Any]:
     if user is None or not user.is_authenticated:
         return {}
     current = getattr(request, "establishment", None)
+    allowed = access.actions_on(user, current) if current is not None else frozenset()
     return {
         "current_establishment": current,
         "switcher_establishments": list(establishment_list(user=user)[:SWITCHER_LIMIT]),
         "is_operator_staff": access.is_operator_staff(user),
         "is_operator_admin": access.is_operator_admin(user),
-        "nav_establishment": navigation.items_for(user, "establishment"),
-        "nav_global": navigation.items_for(user, "global"),
+        "nav_establishment": navigation.menu_for(
+            user, "establishment", path=request.path, establishment=current, allowed=allowed
+        ),
+        "nav_global": navigation.menu_for(user, "global", path=request.path),
     }

@@ -3,27 +3,30 @@
 from django.utils.translation import gettext_lazy as _
 
 from rempart.accounts import scopes
-from rempart.core.navigation import NavItem, register
+from rempart.core.navigation import NavGroup, NavItem, register, register_group
 from rempart.tenancy import access
 
+register_group(NavGroup("threatwatch", _("Threat watch"), scope="global", order=30))
 register(
     NavItem(
         "cve_search",
-        _("Threat watch"),
+        _("Vulnerability catalog"),
         "threatwatch:cve_search",
         scope="global",
         order=30,
         visible=lambda user: user.is_authenticated,
+        group="threatwatch",
     )
 )
 register(
     NavItem(
         "catalog_status",
-        _("Catalog status"),
+        _("Vulnerability catalog status"),
         "threatwatch:status",
         scope="global",
-        order=80,
+        order=31,
         visible=access.is_operator_staff,
+        group="threatwatch",
     )
 )
 scopes.MODULES["intel"] = _("Vulnerability intelligence: CVE catalog and lookups")

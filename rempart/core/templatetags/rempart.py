@@ -6,7 +6,6 @@ from typing import Any
 
 from django import template
 from django.forms import BoundField
-from django.urls import NoReverseMatch, reverse
 
 register = template.Library()
 
@@ -38,20 +37,6 @@ def with_class(field: BoundField, extra: str = "") -> Any:
     if type(field.field.widget).__name__ == "CheckboxSelectMultiple":
         return field
     return field.as_widget(attrs=attrs)
-
-
-@register.simple_tag(takes_context=True)
-def nav_url(context: Any, item: Any) -> str:
-    """URL of a navigation entry (establishment entries take the current establishment)."""
-    try:
-        if item.scope == "establishment":
-            establishment = context.get("current_establishment")
-            if establishment is None:
-                return ""
-            return reverse(item.url_name, kwargs={"establishment": establishment.slug})
-        return reverse(item.url_name)
-    except NoReverseMatch:
-        return ""
 
 
 STATUS_BADGES = {
