@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from rempart.accounts import scopes
 from rempart.accounts.models import User
+from rempart.core.forms import DateInput
 from rempart.tenancy.choices import OperatorRole
 
 
@@ -48,7 +49,7 @@ class ApiTokenForm(forms.Form):
     expires_on = forms.DateField(
         label=_("Expires on"),
         initial=_default_expiry,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=DateInput(),
     )
 
     def clean_expires_on(self) -> Any:

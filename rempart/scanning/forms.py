@@ -9,10 +9,11 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from rempart.core.forms import DateInput
 from rempart.scanning.choices import AssetClass, Criticality, Policy
 from rempart.scanning.models import Asset, Exclusion, ScanSchedule, ScanWindow, Scope
 
-DATE = forms.DateInput(attrs={"type": "date"})
+DATE = DateInput()
 TIME = forms.TimeInput(attrs={"type": "time"})
 
 
