@@ -7,6 +7,7 @@ format (`06/12/2026`) the field renders empty ("Autorisé le", "Accepté jusqu'a
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from django import forms
@@ -56,3 +57,20 @@ def test_date_inputs_render_iso_values(name: str, widget: forms.Widget) -> None:
     _fmt, value, expected = ISO[widget.input_type]  # type: ignore[attr-defined]
     html = widget.render("field", value)
     assert f'value="{expected}"' in html, (name, html)
+
+
+def test_a_group_of_boxes_has_its_label_above_as_a_legend() -> None:
+    from rempart.accounts.forms import ApiTokenForm
+
+    # given a form with a group of check boxes, one ticked and in error
+    form = ApiTokenForm(data={"name": "x", "scopes": ["nope"], "expires_on": "2000-01-01"})
+    form.is_valid()
+    # when
+    html = str(form["scopes"].as_field_group())
+    # then the legend comes first, each box has its own label, no id is repeated
+    assert html.index("<legend") < html.index('type="checkbox"')
+    ids = re.findall(r'\bid="([^"]+)"', html)
+    assert len(ids) == len(set(ids)) > 1
+    for box_id in re.findall(r'<input[^>]*id="([^"]+)"', html):
+        assert f'for="{box_id}"' in html
+    assert "is-invalid" in html

@@ -9,23 +9,32 @@ from django.forms import BoundField
 
 register = template.Library()
 
-CHECK_WIDGETS = {"CheckboxInput", "RadioSelect", "CheckboxSelectMultiple"}
 SELECT_WIDGETS = {"Select", "SelectMultiple", "NullBooleanSelect"}
 
 
 @register.filter
 def widget_kind(field: BoundField) -> str:
-    name = type(field.field.widget).__name__
-    if name in CHECK_WIDGETS:
+    """"choices" (a group of boxes or radios under a legend), "check", "select" or "control"."""
+    widget = field.field.widget
+    if getattr(widget, "allow_multiple_selected", False) and widget.input_type == "checkbox":
+        return "choices"
+    if getattr(widget, "input_type", "") == "radio":
+        return "choices"
+    if getattr(widget, "input_type", "") == "checkbox":
         return "check"
-    return "select" if name in SELECT_WIDGETS else "control"
+    return "select" if type(widget).__name__ in SELECT_WIDGETS else "control"
 
 
 @register.filter
 def with_class(field: BoundField, extra: str = "") -> Any:
     """Render the widget with the Bootstrap class for its kind (and `is-invalid` on errors)."""
     kind = widget_kind(field)
-    css = {"check": "form-check-input", "select": "form-select", "control": "form-control"}[kind]
+    css = {
+        "check": "form-check-input",
+        "choices": "form-check-input",
+        "select": "form-select",
+        "control": "form-control",
+    }[kind]
     if field.errors:
         css += " is-invalid"
     attrs: dict[str, str | bool] = {"class": f"{css} {extra}".strip()}
@@ -34,8 +43,6 @@ def with_class(field: BoundField, extra: str = "") -> Any:
         attrs["aria-describedby"] = f"{field.auto_id}_errors"
     elif field.help_text:
         attrs["aria-describedby"] = f"{field.auto_id}_help"
-    if type(field.field.widget).__name__ == "CheckboxSelectMultiple":
-        return field
     return field.as_widget(attrs=attrs)
 
 
