@@ -11,6 +11,8 @@ import secrets
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.contrib.auth.hashers import make_password
+
 from rempart.accounts.models import User
 from rempart.accounts.services import email_verified_record
 from rempart.tenancy.choices import ContactRole, EstablishmentCategory, MemberRole, OperatorRole
@@ -143,11 +145,11 @@ def region_create(*, operator: Operator) -> Region:
         region.places[slug] = existing.get(slug) or _establishment(operator, group, spec)
     group.support_establishment = region.places["ch-boulogne"]
     group.save(update_fields=["support_establishment"])
-    region.people["analyste"] = _analyst(operator, group, region.password)
+    # One hash for the shared password: the production hasher costs most of a second each.
+    hashed = make_password(region.password)
+    region.people["analyste"] = _analyst(operator, group, hashed)
     for local, name, roles in MEMBERS:
-        user = User.objects.create_user(
-            email=f"{local}@{DOMAIN}", password=region.password, full_name=name
-        )
+        user = _user(f"{local}@{DOMAIN}", name, hashed)
         email_verified_record(user)
         for slug, role in roles.items():
             Membership.objects.create(user=user, establishment=region.places[slug], role=role)
@@ -188,10 +190,15 @@ def _establishment(
     return establishment
 
 
-def _analyst(operator: Operator, group: EstablishmentGroup, password: str) -> User:
-    user = User.objects.create_user(
-        email=f"analyste@{DOMAIN}", password=password, full_name="Sam Leroy (analyste régional)"
-    )
+def _user(email: str, full_name: str, hashed_password: str) -> User:
+    user = User.objects.create_user(email=email, full_name=full_name)
+    user.password = hashed_password
+    user.save(update_fields=["password"])
+    return user
+
+
+def _analyst(operator: Operator, group: EstablishmentGroup, hashed_password: str) -> User:
+    user = _user(f"analyste@{DOMAIN}", "Sam Leroy (analyste régional)", hashed_password)
     assignment = OperatorAssignment.objects.create(
         user=user, operator=operator, role=OperatorRole.ANALYST, all_establishments=False
     )

@@ -25,6 +25,7 @@ from rempart.ops.demo import ESTABLISHMENTS, accounts_table, demo_needed
 from rempart.phishing.models import Campaign, Interaction, Target
 from rempart.scanning.models import Finding, FindingEvent, Scan
 from rempart.tenancy.finess import validate_finess
+from rempart.tenancy.models import Establishment, Membership, OperatorAssignment
 from rempart.threatwatch.models import Advisory, Cve, KevEntry
 from rempart.webhooks.models import WebhookDelivery
 
@@ -110,10 +111,13 @@ def test_demo_loads_offline_once_with_data_for_every_role(
         call_command("init", "--demo")
     assert no_network == []
     printed = capsys.readouterr().out
+    password = re.search(r"password: (\S+)", printed)
+    assert password is not None, printed
     for login, role, places in accounts_table():
         assert login in printed
         assert role in printed
         assert places in printed
+        assert User.objects.get(email=login).check_password(password.group(1)), login
     _history_is_there()
     _pages_show_data()
     # a second start loads nothing
@@ -125,6 +129,14 @@ def test_demo_loads_offline_once_with_data_for_every_role(
 
 def _history_is_there() -> None:
     assert not demo_needed()
+    # the region: a GHT of three, two care homes, the operator's two; one account per role
+    assert Establishment.objects.count() == 7
+    assert Establishment.objects.filter(group__code="ght-seine-ouest").count() == 3
+    assert Establishment.objects.filter(category="ehpad").count() == 2
+    assert Establishment.objects.filter(is_operator_own=True).count() == 2
+    roles = set(Membership.objects.values_list("role", flat=True))
+    assert roles == {"referent", "dpo", "contributor", "viewer"}
+    assert OperatorAssignment.objects.filter(role="analyst", all_establishments=False).exists()
     # the catalog snapshot, imported by a job; a failed job that says why
     assert Cve.objects.count() > 150
     assert KevEntry.objects.count() > 50
