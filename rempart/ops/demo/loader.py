@@ -65,6 +65,7 @@ def _history(region: Region, timeline: Timeline, admin: User) -> None:
     for slug, actor in ACTORS.items():
         scans.scans_import(establishment=places[slug], actor=people[actor], timeline=timeline)
     phishing.campaigns_play(places=places, people=people, timeline=timeline)
+    phishing.suspicious_reports(places=places, timeline=timeline)
     webhooks.deliveries_settle()
     scans.decisions_record(people=people, places=places, timeline=timeline)
     with timeline.at(6, 14):

@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
+from email.message import EmailMessage
 from typing import Any
 
 from django.utils import timezone
@@ -28,17 +30,19 @@ from rempart.phishing.campaigns import (
     campaign_save,
     campaign_submit,
 )
-from rempart.phishing.choices import InteractionKind, TargetState
-from rempart.phishing.hits import Hit, confirm_human, record, record_report
+from rempart.phishing.choices import InteractionKind, MailSecurity, TargetState
+from rempart.phishing.hits import Hit, confirm_human, record
 from rempart.phishing.library import library_install
 from rempart.phishing.models import (
     Campaign,
     EmailTemplate,
     LandingPage,
     RecipientGroup,
+    ReportMailbox,
     SendingProfile,
     Target,
 )
+from rempart.phishing.reports import mailbox_save, report_ingest
 from rempart.phishing.services import domain_verify, recipients_csv_import
 from rempart.phishing.services_config import domain_add, group_save, profile_save
 
@@ -182,6 +186,19 @@ def _prepare(plan: Plan, establishment: Any, author: Any, rng: random.Random) ->
         ),
         actor=author,
     )
+    mailbox_save(
+        mailbox=ReportMailbox(
+            establishment=establishment,
+            name="Signalements du personnel",
+            host=f"imap.{plan.domain}",
+            port=993,
+            security=MailSecurity.TLS,
+            username=f"signalement@{plan.domain}",
+            enabled=False,  # offline demo: never polled (enable it with a real mailbox)
+        ),
+        actor=author,
+        password=secrets.token_urlsafe(12),  # no real mailbox behind it
+    )
     template = EmailTemplate.objects.for_establishment(establishment).get(
         library_key=plan.template_key
     )
@@ -297,6 +314,53 @@ def _click(target: Target) -> None:
     record(target, InteractionKind.LEARN, _person())
 
 
+def _forwarded(target: Target) -> None:
+    """The recipient forwards the message to the report mailbox, as read by its poller."""
+    mailbox = ReportMailbox.objects.for_establishment(target.establishment).get()
+    message = EmailMessage()
+    message["From"] = f"{target.pseudonym.lower()}@{mailbox.username.partition('@')[2]}"
+    message["To"] = mailbox.username
+    message["Subject"] = "TR: message suspect"
+    message["Message-ID"] = f"<{target.public_id}@demo.rempart.test>"
+    message.set_content(
+        "Bonjour, ce message me semble suspect.\n\n---- Message transféré ----\n"
+        f"Cliquez ici : https://rempart.demo.test/p/{target.token}/\n"
+    )
+    report_ingest(mailbox=mailbox, raw=message.as_bytes(), received_at=timezone.now())
+
+
+def suspicious_reports(*, places: dict[str, Any], timeline: Timeline) -> None:
+    """Real phishing that staff forwarded to Boulogne's report mailbox, waiting for triage."""
+    mailbox = ReportMailbox.objects.for_establishment(places["ch-boulogne"]).get()
+    for days_ago, sender, subject, link in SUSPICIOUS:
+        with timeline.at(days_ago, 9.5):
+            message = EmailMessage()
+            message["From"] = "accueil.urgences@ch-boulogne.demo.test"
+            message["To"] = mailbox.username
+            message["Subject"] = f"TR: {subject}"
+            message.set_content(
+                f"---- Message transféré ----\nDe : {sender}\nObjet : {subject}\n\n"
+                f"Votre boîte est pleine, validez votre compte : {link}\n"
+            )
+            report_ingest(mailbox=mailbox, raw=message.as_bytes(), received_at=timezone.now())
+
+
+SUSPICIOUS = (
+    (
+        6,
+        "support@microsoft-365-securite.example",
+        "Votre boîte aux lettres est pleine",
+        "https://m365-quota.example/login",
+    ),
+    (
+        2,
+        "facturation@ameli-remboursement.example",
+        "Remboursement en attente",
+        "https://ameli-rembourse.example/dossier",
+    ),
+)
+
+
 def _submit(target: Target) -> None:
     hit = Hit(method="POST", ip="10.92.60.140", user_agent=BROWSER)
     record(target, InteractionKind.SUBMIT, hit, field_names=["identifiant", "mot_de_passe"])
@@ -310,5 +374,5 @@ STEPS: dict[str, Callable[[Target], object]] = {
     "open": lambda t: record(t, InteractionKind.OPEN, _person()),
     "click": _click,
     "submit": _submit,
-    "report": lambda t: record_report(t, method="IMAP"),
+    "report": _forwarded,
 }

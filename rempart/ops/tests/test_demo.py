@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.test import Client
 from django.urls import reverse
 from django.utils import translation
@@ -23,7 +24,7 @@ from conftest import give_totp
 from rempart.accounts.models import User
 from rempart.jobs.models import JobRun
 from rempart.ops.demo import ESTABLISHMENTS, accounts_table, demo_needed
-from rempart.phishing.models import Campaign, Interaction, Target
+from rempart.phishing.models import Campaign, Interaction, PhishReport, Target
 from rempart.scanning.models import Finding, FindingEvent, Scan
 from rempart.tenancy.finess import validate_finess
 from rempart.tenancy.models import Establishment, Membership, OperatorAssignment
@@ -89,6 +90,7 @@ PAGES: list[tuple[str, str, list[str], list[str]]] = [
     ("lecteur.boulogne", "phishing:campaign_list", ["ch-boulogne"], ["Sensibilisation"]),
     ("lecteur.boulogne", "threatwatch:cve_search", [], ["CVE-"]),
     ("dpo.boulogne", "phishing:campaign_list", ["ch-boulogne"], ["Sensibilisation"]),
+    ("rssi.ght", "phishing:report_list", ["ch-boulogne"], ["Votre boîte aux lettres est pleine"]),
     ("contributeur.nanterre", "scanning:finding_list", ["ch-nanterre"], ["CVE-"]),
     ("contributeur.nanterre", "scanning:asset_list", ["ch-nanterre"], ["web-rdv"]),
     ("direction.ehpad", "scanning:finding_list", ["ehpad-tilleuls"], ["CVE-"]),
@@ -128,6 +130,8 @@ def test_demo_loads_offline_once_with_data_for_every_role(
     call_command("init", "--demo")
     assert "Demo region loaded" not in capsys.readouterr().out
     assert (Finding.objects.count(), Campaign.objects.count(), JobRun.objects.count()) == counts
+    with pytest.raises(CommandError, match="already has establishments"):
+        call_command("demo")
 
 
 def _history_is_there() -> None:
@@ -157,6 +161,8 @@ def _history_is_there() -> None:
     assert Campaign.objects.filter(status="closed").count() == 3
     assert Campaign.objects.filter(status="draft").count() == 1
     assert Target.objects.filter(state="sent").count() >= 30
+    assert PhishReport.objects.filter(kind="simulation").count() >= 5  # forwarded, read
+    assert PhishReport.objects.filter(kind="suspicious").count() == 2  # to triage
     kinds = set(Interaction.objects.values_list("kind", flat=True))
     assert {"open", "click", "submit", "learn", "report"} <= kinds
     # webhooks: delivered ones and one that failed
