@@ -72,6 +72,7 @@ def _history(region: Region, timeline: Timeline, admin: User) -> None:
         jobs.export_to_missing_key(actor=admin)
     with timeline.at(1, 3):
         jobs.audit_verify(actor=None)
+    scans.report_ask(establishment=places["ch-boulogne"], actor=people["rssi.ght"])
 
 
 # Who declares the scopes and imports the reports of each establishment.

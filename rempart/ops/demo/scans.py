@@ -127,7 +127,7 @@ def decisions_record(*, people: dict[str, Any], places: dict[str, Any], timeline
             finding_assign(finding=web, actor=people["rssi.ght"], assignee=contributor)
 
 
-def report_ask(*, establishment: Any, actor: Any, timeline: Timeline) -> Any:
-    """The monthly PDF report, queued as a job (the worker writes it)."""
-    with timeline.at(1, 8):
-        return report_request(establishment=establishment, actor=actor, weeks=8)
+def report_ask(*, establishment: Any, actor: Any) -> Any:
+    """The PDF report of the last eight weeks, asked for now: its job waits for the worker,
+    which writes it once `rempart run` has started."""
+    return report_request(establishment=establishment, actor=actor, weeks=8)

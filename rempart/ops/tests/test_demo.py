@@ -84,6 +84,7 @@ PAGES: list[tuple[str, str, list[str], list[str]]] = [
     ("rssi.ght", "scanning:scan_list", ["ch-nanterre"], ["Import nmap"]),
     ("rssi.ght", "phishing:campaign_list", ["hdj-suresnes"], ["Sensibilisation"]),
     ("rssi.ght", "webhooks:endpoint_list", ["ch-boulogne"], ["SIEM du GHT"]),
+    ("rssi.ght", "scanning:report_list", ["ch-boulogne"], ["Centre hospitalier Démo de Boulogne"]),
     ("rssi.ght", "audit:establishment_log", ["ch-boulogne"], ["rssi.ght@demo.rempart.test"]),
     ("lecteur.boulogne", "scanning:finding_list", ["ch-boulogne"], ["CVE-2025-24813"]),
     ("lecteur.boulogne", "scanning:dashboard", ["ch-boulogne"], [r"Vulnérabilités ouvertes [1-9]"]),
@@ -150,6 +151,8 @@ def _history_is_there() -> None:
     assert Advisory.objects.count() > 100
     assert JobRun.objects.filter(kind="threatwatch.import", status="succeeded").exists()
     assert "cle-usb" in JobRun.objects.get(status="failed").error
+    report = JobRun.objects.get(kind="scanning.report")  # queued; run here as on commit
+    assert report.status == "succeeded", report.error
     # weeks of scans, real CVE findings, a lifecycle
     scans = Scan.objects.order_by("started_at")
     assert scans.count() >= 15
