@@ -152,7 +152,7 @@ DRAFT = Plan(
     "hdj-suresnes.demo.test",
     "rssi.ght",
     "admin",
-    2,
+    -2,  # prepared yesterday, to be sent next week
     "fr-lab-results",
     5,
     closed=False,
@@ -224,9 +224,11 @@ def _prepare(plan: Plan, establishment: Any, author: Any, rng: random.Random) ->
 
 
 def _next_tuesday() -> dt.datetime:
-    """Sending starts on the next Tuesday morning (the clock is the demo's moved one)."""
+    """Sending starts on a Tuesday morning at least three days ahead (the clock is the demo's
+    moved one): the draft prepared yesterday is still to be sent."""
     now = timezone.localtime()
-    days = (1 - now.weekday()) % 7 or 7
+    days = (1 - now.weekday()) % 7
+    days += 7 if days < 3 else 0  # noqa: PLR2004
     return (now + dt.timedelta(days=days)).replace(hour=9, minute=0, second=0, microsecond=0)
 
 
