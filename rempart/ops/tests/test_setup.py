@@ -1,4 +1,5 @@
-"""First start: settings refuse to run without keys, the demo region, deploy checks."""
+"""First start: settings refuse to run without keys, the first administrator, deploy checks
+(the demo region: test_demo.py)."""
 
 from __future__ import annotations
 
@@ -11,11 +12,7 @@ from typing import Any
 import pytest
 from django.core.management import call_command
 
-from rempart.accounts.models import User
-from rempart.ops.demo import ESTABLISHMENTS, demo_load, demo_needed
 from rempart.ops.setup import platform_setup
-from rempart.tenancy.finess import validate_finess
-from rempart.tenancy.models import Establishment, Membership, OperatorAssignment
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -36,27 +33,11 @@ def test_settings_refuse_to_start_without_a_secret_key(tmp_path: Path) -> None:
 
 
 @pytest.mark.django_db
-def test_demo_region() -> None:
-    for spec in ESTABLISHMENTS:
-        validate_finess(spec["finess_et"])
-        validate_finess(spec["finess_ej"])
+def test_first_setup_is_idempotent() -> None:
     operator, issued = platform_setup()
     assert issued is not None
     assert issued.obj.must_change_password
-    assert demo_needed()
-    accounts = demo_load(operator=operator)
-    assert not demo_needed()
-    assert Establishment.objects.count() == 7
-    assert Establishment.objects.filter(group__code="ght-seine-ouest").count() == 3
-    assert Establishment.objects.filter(category="ehpad").count() == 2
-    assert Establishment.objects.filter(is_operator_own=True).count() == 2
-    roles = set(Membership.objects.values_list("role", flat=True))
-    assert roles == {"referent", "dpo", "contributor", "viewer"}
-    assert OperatorAssignment.objects.filter(role="analyst", all_establishments=False).exists()
-    user = User.objects.get(email=accounts.emails[1])
-    assert user.check_password(accounts.password)
-    # idempotent set-up: no second administrator
-    assert platform_setup()[1] is None
+    assert platform_setup() == (operator, None)  # no second administrator
 
 
 @pytest.mark.django_db

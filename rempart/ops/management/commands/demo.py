@@ -6,8 +6,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from rempart.ops.demo import demo_load, demo_needed
-from rempart.ops.setup import operator_ensure
+from rempart.ops.demo import demo_needed
+from rempart.ops.management.commands.init import initialise
 
 
 class Command(BaseCommand):
@@ -16,7 +16,4 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         if not demo_needed():
             raise CommandError("This platform already has establishments; the demo is not loaded.")
-        accounts = demo_load(operator=operator_ensure())
-        for email in accounts.emails:
-            self.stdout.write(f"  {email}")
-        self.stdout.write(f"  password: {accounts.password}")
+        initialise(self, demo=True)

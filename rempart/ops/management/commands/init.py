@@ -6,8 +6,9 @@ from typing import Any
 
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
+from django.utils import translation
 
-from rempart.ops.demo import demo_load, demo_needed
+from rempart.ops.demo import DemoAccounts, accounts_table, demo_load, demo_needed
 from rempart.ops.setup import platform_setup
 
 
@@ -36,8 +37,16 @@ def initialise(command: BaseCommand, *, demo: bool) -> None:
             "at first sign-in."
         )
     if load_demo:
-        accounts = demo_load(operator=_operator)
-        write(command.style.SUCCESS("Demo region loaded. Demo accounts (same password):"))
-        for email in accounts.emails:
-            write(f"  {email}")
-        write(f"  password: {accounts.password}")
+        demo_announce(command, demo_load(operator=_operator))
+
+
+def demo_announce(command: BaseCommand, accounts: DemoAccounts) -> None:
+    """The demo accounts as a table: login, role, establishments; then the shared password."""
+    write = command.stdout.write
+    write(command.style.SUCCESS("Demo region loaded. Demo accounts (same password):"))
+    with translation.override("en"):  # the console speaks English, as the README's table
+        rows = [("login", "role", "establishments"), *accounts_table()]
+    widths = [max(len(row[i]) for row in rows) for i in range(2)]
+    for login, role, places in rows:
+        write(f"  {login:<{widths[0]}}  {role:<{widths[1]}}  {places}")
+    write(f"  password: {accounts.password}")

@@ -27,7 +27,8 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--host", default=os.environ.get("REMPART_HOST", "127.0.0.1"))
-        parser.add_argument("--port", type=int, default=int(os.environ.get("REMPART_PORT", "8000")))
+        # argparse converts a string default with `type`: a bad REMPART_PORT gets its message.
+        parser.add_argument("--port", type=int, default=os.environ.get("REMPART_PORT", "8000"))
         parser.add_argument(
             "--web-workers",
             type=int,

@@ -8,14 +8,13 @@ valid FINESS numbers; e-mail addresses use the reserved `.test` domain.
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import transaction
+from django.contrib.auth.hashers import make_password
 
 from rempart.accounts.models import User
 from rempart.accounts.services import email_verified_record
-from rempart.audit.services import audit_record
 from rempart.tenancy.choices import ContactRole, EstablishmentCategory, MemberRole, OperatorRole
 from rempart.tenancy.models import (
     Contact,
@@ -124,41 +123,38 @@ MEMBERS: list[tuple[str, str, dict[str, str]]] = [
 ]
 
 
-@dataclass(frozen=True)
-class DemoAccounts:
+@dataclass
+class Region:
+    """What the region step created: establishments and people by key, the shared password."""
+
     password: str
-    emails: list[str]
+    group: EstablishmentGroup
+    places: dict[str, Establishment] = field(default_factory=dict)
+    people: dict[str, User] = field(default_factory=dict)
 
 
-def demo_needed() -> bool:
-    """The demo loads only on a platform without member establishments yet."""
-    return not Establishment.objects.filter(is_operator_own=False).exists()
-
-
-@transaction.atomic
-def demo_load(*, operator: Operator) -> DemoAccounts:
-    password = secrets.token_urlsafe(9)
+def region_create(*, operator: Operator) -> Region:
+    """The GHT, its establishments and the other members, and one account per role."""
     group = EstablishmentGroup.objects.create(
         operator=operator, name="GHT Démo Seine-Ouest", code=GHT_CODE
     )
+    region = Region(password=secrets.token_urlsafe(9), group=group)
     existing = {e.slug: e for e in Establishment.objects.filter(is_operator_own=True)}
-    establishments = {
-        spec["slug"]: existing.get(spec["slug"]) or _establishment(operator, group, spec)
-        for spec in ESTABLISHMENTS
-    }
-    group.support_establishment = establishments["ch-boulogne"]
+    for spec in ESTABLISHMENTS:
+        slug = spec["slug"]
+        region.places[slug] = existing.get(slug) or _establishment(operator, group, spec)
+    group.support_establishment = region.places["ch-boulogne"]
     group.save(update_fields=["support_establishment"])
-    emails = [_analyst(operator, group, password).email]
+    # One hash for the shared password: the production hasher costs most of a second each.
+    hashed = make_password(region.password)
+    region.people["analyste"] = _analyst(operator, group, hashed)
     for local, name, roles in MEMBERS:
-        user = User.objects.create_user(
-            email=f"{local}@{DOMAIN}", password=password, full_name=name
-        )
+        user = _user(f"{local}@{DOMAIN}", name, hashed)
         email_verified_record(user)
         for slug, role in roles.items():
-            Membership.objects.create(user=user, establishment=establishments[slug], role=role)
-        emails.append(user.email)
-    audit_record(actor=None, verb="ops.demo.loaded", changes={"users": emails})
-    return DemoAccounts(password, emails)
+            Membership.objects.create(user=user, establishment=region.places[slug], role=role)
+        region.people[local] = user
+    return region
 
 
 def _establishment(
@@ -194,13 +190,30 @@ def _establishment(
     return establishment
 
 
-def _analyst(operator: Operator, group: EstablishmentGroup, password: str) -> User:
-    user = User.objects.create_user(
-        email=f"analyste@{DOMAIN}", password=password, full_name="Sam Leroy (analyste régional)"
-    )
+def _user(email: str, full_name: str, hashed_password: str) -> User:
+    user = User.objects.create_user(email=email, full_name=full_name)
+    user.password = hashed_password
+    user.save(update_fields=["password"])
+    return user
+
+
+def _analyst(operator: Operator, group: EstablishmentGroup, hashed_password: str) -> User:
+    user = _user(f"analyste@{DOMAIN}", "Sam Leroy (analyste régional)", hashed_password)
     assignment = OperatorAssignment.objects.create(
         user=user, operator=operator, role=OperatorRole.ANALYST, all_establishments=False
     )
     assignment.groups.add(group)
     email_verified_record(user)
     return user
+
+
+def accounts_table() -> list[tuple[str, str, str]]:
+    """(login, role, establishments) of every demo account, for the README and the console."""
+    names = {spec["slug"]: spec["name"] for spec in ESTABLISHMENTS}
+    rows = [(f"analyste@{DOMAIN}", str(OperatorRole.ANALYST.label), "GHT Démo Seine-Ouest")]
+    for local, _name, roles in MEMBERS:
+        labels = {str(MemberRole(role).label) for role in roles.values()}
+        rows.append(
+            (f"{local}@{DOMAIN}", ", ".join(sorted(labels)), ", ".join(names[s] for s in roles))
+        )
+    return rows
