@@ -14,7 +14,7 @@ SELECT_WIDGETS = {"Select", "SelectMultiple", "NullBooleanSelect"}
 
 @register.filter
 def widget_kind(field: BoundField) -> str:
-    """"choices" (a group of boxes or radios under a legend), "check", "select" or "control"."""
+    """The kind: "choices" (boxes or radios under a legend), "check", "select" or "control"."""
     widget = field.field.widget
     if getattr(widget, "allow_multiple_selected", False) and widget.input_type == "checkbox":
         return "choices"
