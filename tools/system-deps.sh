@@ -17,7 +17,9 @@ declare -A TEST=([chromium]=chromium [pg_dump]=postgresql-client [pdftotext]=pop
   [/usr/sbin/in.rexecd]=rsh-server
   # phishing: reports of simulated phishing are polled from a real IMAP server, and QR-code
   # lures are read back by a real QR reader
-  [/usr/sbin/dovecot]=dovecot-imapd [zbarimg]=zbar-tools)
+  [/usr/sbin/dovecot]=dovecot-imapd [zbarimg]=zbar-tools
+  # French page checks: a French word list, so that French words are never taken for English
+  [/usr/share/dict/french]=wfrench)
 
 # benchmarks (bench/): the tracking endpoints are loaded with wrk
 declare -A BENCH=([wrk]=wrk)
@@ -25,7 +27,7 @@ declare -A BENCH=([wrk]=wrk)
 declare -n wanted="${1^^}"
 missing=()
 for cmd in "${!wanted[@]}"; do
-  command -v "$cmd" >/dev/null 2>&1 || missing+=("${wanted[$cmd]}")
+  { command -v "$cmd" >/dev/null 2>&1 || [ -f "$cmd" ]; } || missing+=("${wanted[$cmd]}")
 done
 python3 -c 'import venv, ensurepip' 2>/dev/null || missing+=(python3-venv)
 # PDF reports (WeasyPrint): Pango and one font, needed by both targets
