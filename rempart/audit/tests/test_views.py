@@ -55,7 +55,7 @@ def test_operator_admin_sees_and_filters_everything(personas: dict[str, Any], lo
 def test_export_is_audited_and_scoped(personas: dict[str, Any], log: None) -> None:
     response = _client(personas["alice"]).get("/e/ch-alpha/audit/export.csv")
     assert response["Content-Type"].startswith("text/csv")
-    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
     assert rows[0][:3] == ["seq", "created_at", "actor_label"]
     assert {row[3] for row in rows[1:]} == {"ch-alpha"}
     export = AuditEntry.objects.get(verb="audit.log.exported")
