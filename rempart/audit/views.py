@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
+from rempart.audit.display import present
 from rempart.audit.filters import AuditEntryFilterSet
 from rempart.audit.models import AuditEntry
 from rempart.audit.selectors import audit_entry_list
@@ -50,12 +51,14 @@ def _render_list(request: HttpRequest, establishment: Establishment | None) -> H
         if getattr(request, "htmx", False)
         else "audit/entry_list.html"
     )
+    page = paginate(request, filterset.qs)
     return render(
         request,
         template,
         {
             "filter": filterset,
-            "page": paginate(request, filterset.qs),
+            "page": page,
+            "rows": present(page),
             "establishment": establishment,
         },
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import html
 import io
 from typing import Any
 
@@ -77,5 +78,9 @@ def test_verify_runs_as_a_job(
     assert (
         run.result["checked"] == AuditEntry.objects.filter(seq__lte=run.result["checked"]).count()
     )
+    count = run.result["checked"]
+    assert run.message == f"Chaîne d'audit intacte\xa0: {count} entrées vérifiées."
     page = client.get(f"/jobs/{run.public_id}/")
     assert b"hx-trigger" not in page.content  # finished: the page stops polling
+    assert run.message in html.unescape(page.content.decode())
+    assert "Vérification de la chaîne d'audit." in run.log

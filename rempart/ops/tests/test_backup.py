@@ -82,7 +82,7 @@ class Source:
         audit_record(  # what PostgreSQL's COPY format escapes, read back by the restore
             actor=None,
             verb="tests.backup.marker",
-            changes={"marker": marker, "text": "tab\t newline\n backslash \\ \" é ✓ \\N"},
+            changes={"marker": marker, "text": 'tab\t newline\n backslash \\ " é ✓ \\N'},
             ip_address="2001:db8::1",
         )
         (media_root / "backup-tests" / marker).mkdir(parents=True)

@@ -65,7 +65,7 @@ class Command(BaseCommand):
                 "backup_created_at": manifest["created_at"],
                 "broken_at": chain["broken_at"],
                 "problem": chain["problem"],
-                "reason": chain["reason"],
+                "detail": chain["detail"],
             },
         )
         self.stderr.write(
