@@ -117,7 +117,7 @@ def _locked_head() -> AuditChainHead:
     if not created:
         head.last_seq, head.last_hash = last_seq, last_hash
         head.save(update_fields=["last_seq", "last_hash"])
-    if last_seq:
+    if previous is not None or last_seq:  # an emptied log must not restart silently
         _append_head_rebuilt(head, previous, last_seq)
     return head
 

@@ -93,6 +93,22 @@ def test_head_moved_back_is_reported_then_rebuilt(
     assert verify_chain().problem == ChainProblem.HEAD_REBUILT
 
 
+def test_an_emptied_log_does_not_restart_silently(
+    entries: list[AuditEntry], personas: dict[str, Any]
+) -> None:
+    drop_triggers()
+    raw("DELETE FROM audit_auditentry")
+    assert verify_chain().problem == ChainProblem.TAIL_REMOVED
+
+    entry = audit_record(actor=personas["alice"], verb="tenancy.site.created")
+
+    marker = AuditEntry.objects.get(seq=1)
+    assert marker.verb == HEAD_REBUILT_VERB
+    assert marker.changes["previous_head"]["last_seq"] == 5
+    assert entry.seq == 2
+    assert (verify_chain().broken_at, verify_chain().problem) == (1, ChainProblem.HEAD_REBUILT)
+
+
 def test_head_and_tail_removed_together_is_reported(entries: list[AuditEntry]) -> None:
     drop_triggers()
     raw("DELETE FROM audit_auditentry WHERE seq >= 4")
