@@ -207,9 +207,16 @@ def test_worker_runs_an_enqueued_job(sending: Worker) -> None:
     assert JobRun.objects.get(pk=run.pk).status == JobStatus.QUEUED
     done = wait_for(sending, run, *FINISHED)
     assert done.status == JobStatus.SUCCEEDED, (done.error, done.log)
-    assert done.result == {"ok": True, "checked": entries, "broken_at": None, "reason": ""}
+    assert done.result == {
+        "ok": True,
+        "checked": entries,
+        "broken_at": None,
+        "problem": "",
+        "detail": "",
+        "reason": "",
+    }
     assert done.error == ""
-    assert f"chain intact: {entries} entries" in done.log
+    assert "Chaîne d'audit intacte\xa0: " in done.log
     assert done.progress_done == done.progress_total == entries
     assert done.started_at is not None
     assert done.finished_at is not None

@@ -1,25 +1,51 @@
-"""Audit jobs: verification of the hash chain."""
+"""Audit jobs: verification of the hash chain, and its result in words."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from typing import Any
 
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
 from rempart.audit.chain import verify_chain
+from rempart.audit.problems import ChainProblem
 from rempart.jobs.runner import JobContext, job
 
 
 @job("audit.verify")
 def verify_chain_job(context: JobContext) -> dict[str, Any]:
     """Walk the whole audit log and report the first broken link."""
-    context.log("verifying the audit chain")
+    context.log(_("Verifying the audit chain."))
     report = verify_chain(progress=context.progress)
-    if report.ok:
-        context.log(f"chain intact: {report.checked} entries")
-    else:
-        context.log(f"chain broken at entry #{report.broken_at}: {report.reason}")
-    return {
-        "ok": report.ok,
-        "checked": report.checked,
-        "broken_at": report.broken_at,
-        "reason": report.reason,
+    result = report.as_result()
+    summary = verify_result_text(result)
+    context.log(summary)
+    context.progress(report.checked, message=summary)
+    return result
+
+
+def verify_result_text(result: Mapping[str, Any]) -> str:
+    """The result of a verification as a sentence in the user's language (job pages)."""
+    checked = int(result.get("checked") or 0)
+    if result.get("ok"):
+        return ngettext(
+            "Audit chain intact: %(count)d entry checked.",
+            "Audit chain intact: %(count)d entries checked.",
+            checked,
+        ) % {"count": checked}
+    try:
+        reason = ChainProblem(str(result.get("problem"))).translated(str(result.get("detail", "")))
+    except ValueError:  # a result recorded before problems had codes
+        return _("Audit chain broken at entry #%(seq)s.") % {"seq": result.get("broken_at")}
+    return _("Audit chain broken at entry #%(seq)s: %(reason)s.") % {
+        "seq": result.get("broken_at"),
+        "reason": reason,
     }
+
+
+# Job kind -> the function that puts its result in words, for the job pages (a job's result
+# stays machine-readable JSON for the API and the command line).
+RESULT_TEXT: dict[str, Callable[[Mapping[str, Any]], str]] = {
+    "audit.verify": verify_result_text,
+}

@@ -31,7 +31,7 @@ class AuditEntry(models.Model):
     """One audited event. `hash` covers every field and the previous entry's hash."""
 
     seq = models.BigIntegerField(_("sequence"), unique=True, editable=False)
-    created_at = models.DateTimeField(_("time"), editable=False, db_index=True)
+    created_at = models.DateTimeField(_("timestamp"), editable=False, db_index=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.DO_NOTHING,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import csv
+import json
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
@@ -11,10 +11,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
+from rempart.audit.display import present
 from rempart.audit.filters import AuditEntryFilterSet
+from rempart.audit.models import AuditEntry
 from rempart.audit.selectors import audit_entry_list
 from rempart.audit.services import audit_record
 from rempart.core.actions import Action
+from rempart.core.exports import CSV_TYPE, csv_lines
 from rempart.core.http import client_ip
 from rempart.core.pagination import paginate
 from rempart.core.views import establishment_view, operator_view
@@ -48,12 +51,14 @@ def _render_list(request: HttpRequest, establishment: Establishment | None) -> H
         if getattr(request, "htmx", False)
         else "audit/entry_list.html"
     )
+    page = paginate(request, filterset.qs)
     return render(
         request,
         template,
         {
             "filter": filterset,
-            "page": paginate(request, filterset.qs),
+            "page": page,
+            "rows": present(page),
             "establishment": establishment,
         },
     )
@@ -71,11 +76,6 @@ def operator_log(request: HttpRequest) -> HttpResponse:
     return _render_list(request, None)
 
 
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
 def _export(request: HttpRequest, establishment: Establishment | None) -> StreamingHttpResponse:
     filterset = _filtered(request, establishment)
     audit_record(
@@ -85,33 +85,28 @@ def _export(request: HttpRequest, establishment: Establishment | None) -> Stream
         changes={"filters": request.GET.dict()},
         ip_address=client_ip(request),
     )
-    writer = csv.writer(_Echo())
-    rows = (
-        [
-            entry.seq,
-            entry.created_at.isoformat(),
-            entry.actor_label,
-            entry.establishment.slug if entry.establishment else "",
-            entry.verb,
-            entry.object_type,
-            entry.object_id,
-            entry.object_repr,
-            entry.changes,
-            entry.ip_address or "",
-            entry.hash,
-        ]
-        for entry in filterset.qs.iterator(chunk_size=2000)
-    )
-    lines = (writer.writerow(row) for row in _with_header(rows))
-    response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
+    rows = (_csv_row(entry) for entry in filterset.qs.iterator(chunk_size=2000))
+    response = StreamingHttpResponse(csv_lines(CSV_COLUMNS, rows), content_type=CSV_TYPE)
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     response["Content-Disposition"] = f'attachment; filename="journal-audit-{stamp}.csv"'
     return response
 
 
-def _with_header(rows: Any) -> Any:
-    yield CSV_COLUMNS
-    yield from rows
+def _csv_row(entry: AuditEntry) -> list[Any]:
+    """One entry as stored (machine-readable: the verb's code, the changes as JSON)."""
+    return [
+        entry.seq,
+        entry.created_at.isoformat(),
+        entry.actor_label,
+        entry.establishment.slug if entry.establishment else "",
+        entry.verb,
+        entry.object_type,
+        entry.object_id,
+        entry.object_repr,
+        json.dumps(entry.changes, ensure_ascii=False, sort_keys=True),
+        entry.ip_address or "",
+        entry.hash,
+    ]
 
 
 @require_safe

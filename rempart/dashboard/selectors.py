@@ -9,6 +9,7 @@ from typing import Any
 
 from django.db.models import Count, Q
 
+from rempart.audit.display import present
 from rempart.audit.selectors import audit_entry_list
 from rempart.core.actions import Action
 from rempart.jobs.selectors import job_list
@@ -30,7 +31,7 @@ def establishment_overview(*, user: Any, establishment: Establishment) -> dict[s
         "contacts": establishment.tenancy_contact_set.all(),
         "recent_jobs": job_list(user=user, establishment=establishment)[:RECENT],
         "recent_audit": (
-            audit_entry_list(user=user, filters={"establishment": establishment})[:RECENT]
+            present(audit_entry_list(user=user, filters={"establishment": establishment})[:RECENT])
             if can_manage
             else []
         ),

@@ -31,6 +31,7 @@ from rempart.ops.archive import (
     extract_verified,
     sha256_file,
 )
+from rempart.ops.archive_audit import archived_chain_report
 
 
 class BackupError(Exception):
@@ -205,12 +206,16 @@ def _database_is_empty() -> bool:
     return bool(row and row[0] == 0)
 
 
-def backup_restore(*, archive: Path, force: bool = False) -> dict[str, Any]:
+def backup_restore(
+    *, archive: Path, force: bool = False, accept_broken_audit: bool = False
+) -> dict[str, Any]:
     """Restore an archive into this platform's database and media directory.
 
-    The archive is checked first (every file against the manifest's SHA-256), then the target:
-    nothing is written unless both are right. The returned manifest gains `keys_differ`: the
-    archived keys that differ from the keys in effect (encrypted secrets unreadable).
+    The archive is checked first (every file against the manifest's SHA-256, then its audit
+    chain, refused when broken unless `accept_broken_audit`), then the target: nothing is
+    written unless all are right. The returned manifest gains `audit_chain` (the archived
+    chain's verification) and `keys_differ`: the archived keys that differ from the keys in
+    effect (encrypted secrets unreadable).
     """
     with tempfile.TemporaryDirectory(prefix="rempart-restore-") as tmp:
         workdir = Path(tmp)
@@ -220,6 +225,7 @@ def backup_restore(*, archive: Path, force: bool = False) -> dict[str, Any]:
             raise ArchiveError(
                 f"this backup holds a {manifest['engine']} database; this platform uses {engine}"
             )
+        manifest["audit_chain"] = _archived_chain(workdir, manifest, accept_broken_audit)
         if not force and not _database_is_empty():
             raise ArchiveError(
                 "the target database is not empty: nothing was restored. "
@@ -235,6 +241,18 @@ def backup_restore(*, archive: Path, force: bool = False) -> dict[str, Any]:
             and (workdir / KEYS_DIR / name).read_text().strip() != value
         ]
     return manifest
+
+
+def _archived_chain(workdir: Path, manifest: dict[str, Any], accept_broken: bool) -> dict[str, Any]:
+    """Verify the archive's audit chain; a broken one is refused unless accepted."""
+    report = archived_chain_report(workdir, manifest)
+    if not report.ok and not accept_broken:
+        raise ArchiveError(
+            f"the audit log in this backup is broken at entry #{report.broken_at} "
+            f"({report.reason}): nothing was restored. To restore it anyway, use "
+            "--accept-broken-audit; the acceptance is then recorded in the restored audit log."
+        )
+    return report.as_result()
 
 
 def _restore_database(dump: Path) -> None:

@@ -2,19 +2,14 @@
 
 CSV: UTF-8 with a byte-order mark (so that spreadsheet software shows accents), comma
 separated, stable English column keys, ISO 8601 dates, codes for severities and statuses.
-XLSX: translated headers and labels, local dates. Evidence comes from scanned hosts, so
-cells are defended against spreadsheet formula injection: a CSV cell starting with `=`, `+`,
-`-`, `@`, tab or carriage return is prefixed with `'`; such XLSX cells are typed as text,
-never formulas; characters that XLSX forbids are removed.
+XLSX: translated headers and labels, local dates. Evidence comes from scanned hosts: the
+files are written by `rempart.core.exports`, which defuses spreadsheet formulas in every cell.
 
 Rows are read with `values()` (no model instances): exports of 10,000 rows stay cheap.
 """
 
 from __future__ import annotations
 
-import csv
-import datetime as dt
-import io
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -23,11 +18,9 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
-from openpyxl import Workbook  # type: ignore[import-untyped]
-from openpyxl.cell import WriteOnlyCell  # type: ignore[import-untyped]
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE  # type: ignore[import-untyped]
-from openpyxl.styles import Font  # type: ignore[import-untyped]
 
+from rempart.core import exports
+from rempart.core.exports import CSV_TYPE, XLSX_TYPE
 from rempart.scanning.choices import (
     ACTIVE_STATUSES,
     AssetClass,
@@ -37,9 +30,7 @@ from rempart.scanning.choices import (
     Severity,
 )
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-CSV_TYPE = "text/csv; charset=utf-8"
+__all__ = ["CSV_TYPE", "XLSX_TYPE", "csv_lines", "export_rows", "xlsx_bytes"]
 Row = dict[str, Any]
 
 
@@ -122,45 +113,10 @@ def export_rows(queryset: QuerySet[Any], columns: Sequence[Column]) -> Iterator[
     return queryset.values(*fields).iterator(chunk_size=2000)
 
 
-def clean_text(value: str) -> str:
-    """Remove the control characters that XLSX (and most tools) reject."""
-    cleaned: str = ILLEGAL_CHARACTERS_RE.sub("", value)
-    return cleaned
-
-
-def _defused(text: str) -> str:
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
-
-
-def csv_value(value: Any, tz: dt.tzinfo | None = None) -> str:
-    """A cell of the CSV: ISO dates, `true`/`false`, lists joined by `; `, formulas defused."""
-    if isinstance(value, str):
-        return _defused(clean_text(value)) if value else ""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, dt.datetime):
-        return value.astimezone(tz or timezone.get_current_timezone()).isoformat("T", "seconds")
-    if isinstance(value, list | tuple):
-        value = "; ".join(str(item) for item in value)
-    return _defused(clean_text(str(value)))
-
-
-class _Echo:
-    """A file-like object whose `write` returns the line (for streaming with csv.writer)."""
-
-    def write(self, value: str) -> str:
-        return value
-
-
 def csv_lines(columns: Sequence[Column], rows: Iterable[Row]) -> Iterator[str]:
     """The CSV, line by line (header first, with a byte-order mark)."""
-    writer = csv.writer(_Echo())
-    tz = timezone.get_current_timezone()
-    yield "\ufeff" + writer.writerow([column.key for column in columns])
-    for row in rows:
-        yield writer.writerow([csv_value(column.value(row), tz) for column in columns])
+    values = ([column.value(row) for column in columns] for row in rows)
+    return exports.csv_lines([column.key for column in columns], values)
 
 
 def _labels(columns: Sequence[Column]) -> list[Mapping[str, str] | None]:
@@ -171,47 +127,14 @@ def _labels(columns: Sequence[Column]) -> list[Mapping[str, str] | None]:
     ]
 
 
-def xlsx_value(sheet: Any, value: Any, tz: dt.tzinfo | None = None) -> Any:
-    """A cell value as openpyxl wants it: local naive dates, joined lists, clean text; text
-    that a spreadsheet would read as a formula becomes an explicit text cell."""
-    if isinstance(value, dt.datetime):
-        return value.astimezone(tz or timezone.get_current_timezone()).replace(tzinfo=None)
-    if isinstance(value, list | tuple):
-        value = "; ".join(str(item) for item in value)
-    if not isinstance(value, str):
-        return value
-    value = clean_text(value)
-    if value.startswith(FORMULA_STARTS):
-        cell = WriteOnlyCell(sheet, value=value)
-        cell.data_type = "s"  # never a formula
-        return cell
-    return value
-
-
-def _header(sheet: Any, columns: Sequence[Column]) -> list[Any]:
-    cells = []
-    for column in columns:
-        cell = WriteOnlyCell(sheet, value=str(column.label))
-        cell.font = Font(bold=True)
-        cells.append(cell)
-    return cells
-
-
 def xlsx_bytes(title: str, columns: Sequence[Column], rows: Iterable[Row]) -> bytes:
     """A one-sheet workbook: translated header, one row per object, labels for codes."""
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title=clean_text(title)[:31])
-    sheet.append(_header(sheet, columns))
     labels = _labels(columns)
-    tz = timezone.get_current_timezone()
-    for row in rows:
-        values = [column.value(row) for column in columns]
-        sheet.append(
-            [
-                xlsx_value(sheet, names.get(value, value) if names else value, tz)
-                for value, names in zip(values, labels, strict=True)
-            ]
-        )
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    values = (
+        [
+            names.get(value, value) if names else value
+            for value, names in zip([column.value(row) for column in columns], labels, strict=True)
+        ]
+        for row in rows
+    )
+    return exports.xlsx_bytes(title, [str(column.label) for column in columns], values)

@@ -9,41 +9,15 @@ from typing import Any
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db import DatabaseError, connection, transaction
+from django.db import DatabaseError, transaction
 
 from rempart.audit.chain import verify_chain
 from rempart.audit.models import GENESIS_HASH, AuditEntry
 from rempart.audit.services import audit_record
+from rempart.audit.tests.tampering import drop_triggers as _drop_triggers
+from rempart.audit.tests.tampering import raw as _raw
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def entries(personas: dict[str, Any], establishment_a: Any) -> list[AuditEntry]:
-    return [
-        audit_record(
-            actor=personas["alice"],
-            verb=f"test.event.{i}",
-            target=establishment_a,
-            changes={"n": i, "when": "2026-11-28"},
-            ip_address="192.0.2.10",
-        )
-        for i in range(5)
-    ]
-
-
-def _raw(sql: str, params: list[Any]) -> None:
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-
-
-def _drop_triggers() -> None:
-    """Simulate an attacker with direct database access who removed the protection."""
-    if connection.vendor == "sqlite":
-        _raw("DROP TRIGGER audit_entry_no_update", [])
-        _raw("DROP TRIGGER audit_entry_no_delete", [])
-    else:
-        _raw("DROP TRIGGER audit_entry_no_change ON audit_auditentry", [])
 
 
 def test_entries_are_chained(entries: list[AuditEntry]) -> None:

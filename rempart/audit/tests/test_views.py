@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import html
 import io
 from typing import Any
 
@@ -55,7 +56,7 @@ def test_operator_admin_sees_and_filters_everything(personas: dict[str, Any], lo
 def test_export_is_audited_and_scoped(personas: dict[str, Any], log: None) -> None:
     response = _client(personas["alice"]).get("/e/ch-alpha/audit/export.csv")
     assert response["Content-Type"].startswith("text/csv")
-    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
     assert rows[0][:3] == ["seq", "created_at", "actor_label"]
     assert {row[3] for row in rows[1:]} == {"ch-alpha"}
     export = AuditEntry.objects.get(verb="audit.log.exported")
@@ -77,5 +78,9 @@ def test_verify_runs_as_a_job(
     assert (
         run.result["checked"] == AuditEntry.objects.filter(seq__lte=run.result["checked"]).count()
     )
+    count = run.result["checked"]
+    assert run.message == f"Chaîne d'audit intacte\xa0: {count} entrées vérifiées."
     page = client.get(f"/jobs/{run.public_id}/")
     assert b"hx-trigger" not in page.content  # finished: the page stops polling
+    assert run.message in html.unescape(page.content.decode())
+    assert "Vérification de la chaîne d'audit." in run.log

@@ -25,8 +25,11 @@ from django.conf import settings
 from django.core.management import CommandError, call_command
 from django.db import connection
 
+from rempart.audit.chain import verify_chain
 from rempart.audit.models import AuditEntry
 from rempart.audit.services import audit_record
+from rempart.audit.tests.tampering import raw as tamper
+from rempart.audit.tests.tampering import triggers_dropped
 from rempart.core.crypto import encrypt
 from rempart.ops.archive import MANIFEST, read_manifest
 from rempart.tenancy.models import Establishment
@@ -76,7 +79,12 @@ class Source:
         )
         for verb in ("tenancy.establishment.created", "tenancy.establishment.updated"):
             audit_record(actor=None, verb=verb, target=self.establishment)
-        audit_record(actor=None, verb="tests.backup.marker", changes={"marker": marker})
+        audit_record(  # what PostgreSQL's COPY format escapes, read back by the restore
+            actor=None,
+            verb="tests.backup.marker",
+            changes={"marker": marker, "text": 'tab\t newline\n backslash \\ " é ✓ \\N'},
+            ip_address="2001:db8::1",
+        )
         (media_root / "backup-tests" / marker).mkdir(parents=True)
         self.media_relative = f"backup-tests/{marker}/rapport.pdf"
         (media_root / self.media_relative).write_bytes(b"%PDF-1.4 " + uuid.uuid4().bytes * 64)
@@ -388,3 +396,64 @@ def test_cli_restore_of_a_truncated_archive_names_the_problem(
     assert result.returncode == 1
     assert "truncated or damaged" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def _broken_backup(source: Source, tmp_path: Path) -> Path:
+    """A backup whose audit log was edited (entry #2) by someone with database access."""
+    with triggers_dropped():
+        tamper("UPDATE audit_auditentry SET object_repr = %s WHERE seq = 2", ["innocent"])
+    assert verify_chain().broken_at == 2
+    return _backup(tmp_path / "broken-audit.tar.gz")
+
+
+def test_restore_refuses_an_archive_whose_audit_chain_is_broken(
+    source: Source, tmp_path: Path
+) -> None:
+    archive = _broken_backup(source, tmp_path)
+    entries = AuditEntry.objects.count()
+
+    # The archive's chain is checked before the target: named even for a database with data
+    # (without --force, a regression could not overwrite the test database).
+    with pytest.raises(CommandError, match=r"audit log in this backup is broken at entry #2 "):
+        call_command("restore", str(archive))
+
+    assert AuditEntry.objects.count() == entries
+    assert AuditEntry.objects.get(seq=2).object_repr == "innocent"
+
+
+def test_cli_restore_of_a_broken_audit_chain_needs_an_explicit_acceptance(
+    source: Source, target_database: str, tmp_path: Path
+) -> None:
+    archive = _broken_backup(source, tmp_path)
+    env = _restored_env(tmp_path / "home", target_database, keys_in_env=True)
+
+    refused = rempart("restore", str(archive), env=env)
+
+    assert refused.returncode == 1, refused.stdout + refused.stderr
+    assert "audit log in this backup is broken at entry #2 (content does not match" in (
+        refused.stderr
+    )
+    assert "--accept-broken-audit" in refused.stderr
+    assert "Traceback" not in refused.stderr
+    assert "Restored" not in refused.stdout
+
+    accepted = rempart("restore", "--accept-broken-audit", str(archive), env=env)  # no --force:
+    assert accepted.returncode == 0, accepted.stdout + accepted.stderr  # nothing was written
+    assert "restored with --accept-broken-audit, recorded as audit entry #" in accepted.stderr
+    assert "BROKEN at #2: content does not match its hash" in accepted.stderr
+    last = (
+        "from rempart.audit.models import AuditEntry\n"
+        "import json\n"
+        "e = AuditEntry.objects.order_by('seq').last()\n"
+        "print('LAST ' + json.dumps([e.verb, e.actor_label, e.changes]))\n"
+    )
+    shell = rempart("shell", "-c", last, env=env)
+    line = next(row for row in shell.stdout.splitlines() if row.startswith("LAST "))
+    verb, actor, changes = json.loads(line.removeprefix("LAST "))
+    assert (verb, actor) == ("ops.backup.broken_audit_accepted", "cli")
+    assert changes["broken_at"] == 2
+    assert changes["problem"] == "content"
+    assert changes["file"] == archive.name
+    verify = rempart("audit", "verify", env=env)
+    assert verify.returncode == 2
+    assert "broken at entry #2" in verify.stdout

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -18,6 +17,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from rempart.core.actions import Action
 from rempart.core.errors import ApplicationError, PermissionDeniedError
+from rempart.core.exports import CSV_TYPE, csv_lines
 from rempart.core.http import AuthenticatedHttpRequest, client_ip
 from rempart.core.views import establishment_view, report_error
 from rempart.phishing import campaigns as services
@@ -27,7 +27,6 @@ from rempart.phishing.forms_campaigns import CampaignForm
 from rempart.phishing.library import library_install
 from rempart.phishing.models import Campaign, Target
 from rempart.phishing.report_pdf import campaign_report_pdf
-from rempart.scanning.exports import csv_value
 from rempart.tenancy import access
 from rempart.tenancy.models import Establishment
 
@@ -261,15 +260,10 @@ def campaign_export(
         else selectors.campaign_targets(campaign=campaign)
     )
     response = StreamingHttpResponse(
-        _csv_rows(targets, identified=identified), content_type="text/csv; charset=utf-8"
+        _csv_rows(targets, identified=identified), content_type=CSV_TYPE
     )
     response["Content-Disposition"] = f'attachment; filename="campagne-{campaign.public_id}.csv"'
     return response
-
-
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
 
 
 IDENTIFIED_COLUMNS = ("last_name", "first_name", "email", "department")
@@ -277,29 +271,30 @@ IDENTIFIED_COLUMNS = ("last_name", "first_name", "email", "department")
 
 def _csv_rows(targets: QuerySet[Target], *, identified: bool) -> Iterator[str]:
     """One row per target; the person's columns only when `identified` (the caller has
-    checked the approval and the reader, and audited the export)."""
-    writer = csv.writer(_Echo())
+    checked the approval and the reader, and audited the export). Every cell that a
+    spreadsheet would read as a formula is defused by the CSV writer."""
     header = ["pseudonym", "variant", "state", *selectors.TARGET_STAMPS]
-    yield "\ufeff" + writer.writerow([*header, *IDENTIFIED_COLUMNS] if identified else header)
-    for target in targets.iterator(chunk_size=2000):
-        row = [target.pseudonym, target.variant.label, target.state]
-        row += [
-            getattr(target, s).isoformat() if getattr(target, s) else ""
-            for s in selectors.TARGET_STAMPS
-        ]
-        if identified:
-            row += _person(target)
-        yield writer.writerow(row)
+    return csv_lines(
+        [*header, *IDENTIFIED_COLUMNS] if identified else header,
+        (_target_row(target, identified) for target in targets.iterator(chunk_size=2000)),
+    )
+
+
+def _target_row(target: Target, identified: bool) -> list[str]:
+    row = [target.pseudonym, target.variant.label, target.state]
+    row += [
+        getattr(target, s).isoformat() if getattr(target, s) else ""
+        for s in selectors.TARGET_STAMPS
+    ]
+    return row + _person(target) if identified else row
 
 
 def _person(target: Target) -> list[str]:
-    """The person's columns, from the imported staff directory: a value that a spreadsheet
-    would read as a formula is defused (csv_value)."""
+    """The person's columns, from the imported staff directory."""
     person = target.recipient
     if person is None:  # cut by the purge
-        return ["", "", "", csv_value(target.department)]
-    values = (person.last_name, person.first_name, person.email, target.department)
-    return [csv_value(value) for value in values]
+        return ["", "", "", target.department]
+    return [person.last_name, person.first_name, person.email, target.department]
 
 
 @require_safe

@@ -6,6 +6,7 @@ import sys
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 from tqdm import tqdm
 
 from rempart.jobs.models import JobRun
@@ -26,7 +27,11 @@ class Command(BaseCommand):
                 bar.n = run.progress_done
                 bar.refresh()
 
-            run = job_run_inline(kind="audit.verify", title="audit verify (cli)", on_progress=show)
+            run = job_run_inline(
+                kind="audit.verify",
+                title=_("Audit log verification (command line)"),
+                on_progress=show,
+            )
         result = run.result
         if run.status != "succeeded":
             raise CommandError(f"verification failed: {run.error}")
