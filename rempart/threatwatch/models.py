@@ -199,6 +199,24 @@ class SourceStatus(TimeStampedModel):
         return self.source
 
 
+class PendingCorrelation(models.Model):
+    """A CVE whose applicability, KEV flag or EPSS changed and that the inventory has not been
+    correlated with yet. Written in the transaction that changes the CVE, deleted in the one
+    that records the correlation's findings: an import or a sync killed in between leaves its
+    work here for the next run (`rempart.threatwatch.services.pending`)."""
+
+    cve_id = models.CharField(_("CVE"), max_length=30)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["pk"]
+        verbose_name = _("pending correlation")
+        verbose_name_plural = _("pending correlations")
+
+    def __str__(self) -> str:
+        return self.cve_id
+
+
 class Alert(TenantOwnedModel):
     """Something the threat watch found for an establishment — today: a CVE newly applying to
     one of its assets after a catalog update (no rescan needed). Notification channels

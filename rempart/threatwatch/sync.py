@@ -35,7 +35,8 @@ from rempart.threatwatch.importers.detect import UnsupportedError, json_kind
 from rempart.threatwatch.importers.pipeline import CatalogImport
 from rempart.threatwatch.importers.records import ImportReport
 from rempart.threatwatch.models import SourceStatus
-from rempart.threatwatch.services.catalog import catalog_change_notify, source_status_record
+from rempart.threatwatch.services.catalog import source_status_record
+from rempart.threatwatch.services.pending import pending_correlation_run
 
 logger = logging.getLogger(__name__)
 _env = environ.Env()
@@ -380,7 +381,7 @@ def sync_source(
     source_status_record(source=source, report=report, succeeded_at=succeeded)
     result = report.as_dict()
     result["failed"] = failure
-    result["correlation"] = catalog_change_notify(report)
+    result["correlation"] = pending_correlation_run()
     return result
 
 

@@ -23,15 +23,13 @@ from rempart.threatwatch.importers.detect import (
 )
 from rempart.threatwatch.importers.reading import Document, ReadError, iter_documents, path_size
 from rempart.threatwatch.importers.records import ImportReport, Problem, RecordError, raw_digest
-from rempart.threatwatch.services.catalog import (
-    CatalogWriter,
-    catalog_change_notify,
-    source_status_record,
-)
+from rempart.threatwatch.services.catalog import CatalogWriter, source_status_record
+from rempart.threatwatch.services.pending import pending_correlation_run
 
 Progress = Callable[[int, int], None]
 CVE_NAME = re.compile(r"CVE-\d{4}-\d{4,}")
 CHECK_EVERY = 500  # documents between two cancellation checks
+BATCH_SIZE = 500  # CVE records per transaction
 
 
 class CatalogImport:
@@ -41,7 +39,7 @@ class CatalogImport:
         self,
         *,
         report: ImportReport | None = None,
-        batch_size: int = 500,
+        batch_size: int = BATCH_SIZE,
         check_cancelled: Callable[[], None] | None = None,
     ) -> None:
         self.report = report or ImportReport()
@@ -260,7 +258,7 @@ def catalog_import_files(
     *,
     progress: Progress | None = None,
     check_cancelled: Callable[[], None] | None = None,
-    batch_size: int = 500,
+    batch_size: int = BATCH_SIZE,
 ) -> dict[str, Any]:
     """`rempart intel import`: import the files, note each source's run, then correlate the
     inventory with the CVEs whose rules, KEV flag or EPSS changed."""
@@ -270,5 +268,5 @@ def catalog_import_files(
         source_status_record(source=source, report=report)
     result = report.as_dict()
     result["refused"] = [str(p) for p in paths if str(p) not in report.files]
-    result["correlation"] = catalog_change_notify(report)
+    result["correlation"] = pending_correlation_run()
     return result

@@ -11,6 +11,8 @@
   overrides; a lower source only fills blank fields. For rules, each source replaces its own:
   NVD the `nvd` rules (unless an anchore override, which corrects NVD, is present), CVE
   records the `cve5-cna`/`cve5-adp` rules. A bundle mirrors the exporting catalog.
+* The CVEs whose applicability changed are recorded for correlation in the batch's
+  transaction (`services/pending.py`): an import killed after a batch loses no work.
 """
 
 from __future__ import annotations
@@ -19,7 +21,6 @@ import datetime as dt
 import hashlib
 import logging
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict
 from typing import Any
 
 from django.db import connection
@@ -44,7 +45,7 @@ from rempart.threatwatch.services.catalog_feeds import (
     update_rows,
     write_safely,
 )
-from rempart.threatwatch.services.correlation import correlate_catalog_change
+from rempart.threatwatch.services.pending import pending_correlation_add
 
 logger = logging.getLogger(__name__)
 PRIORITY = {"bundle": 4, "cve5": 3, "nvd": 2, "nvd-override": 1}
@@ -155,10 +156,11 @@ def _write_cves(todo: list[tuple[CveCandidate, CveRecord]], report: ImportReport
     existed = set(rows)
     final_rules: dict[tuple[str, str], list[RuleRecord]] = {}
     now = timezone.now()
+    changed: set[str] = set()
     for candidate, record in todo:
         cve = rows.setdefault(record.cve_id, Cve(cve_id=record.cve_id, sources={}))
         if _apply(cve, candidate, record, final_rules):
-            report.changed_cves.add(record.cve_id)
+            changed.add(record.cve_id)
         cve.updated_at = now
         counts = report.of(candidate.source)
         if record.cve_id in existed:
@@ -171,6 +173,8 @@ def _write_cves(todo: list[tuple[CveCandidate, CveRecord]], report: ImportReport
     updated = [cve for cve_id, cve in rows.items() if cve_id in existed]
     update_rows(Cve, updated, [*BUNDLE_FIELDS, "sources", "updated_at"])
     _replace_rules(rows, final_rules)
+    pending_correlation_add(changed)  # same transaction: a killed import loses no work
+    report.changed_cves.update(changed)
 
 
 def _apply(
@@ -312,7 +316,7 @@ def _insert_rules(rules: list[tuple[int, RuleRecord]]) -> None:
     insert_rows(CpeMatch, ["cve_id", *RULE_COLUMNS], values)
 
 
-# --- Buffering, status, correlation -------------------------------------------------------
+# --- Buffering, status -------------------------------------------------------
 
 
 class CatalogWriter:
@@ -380,16 +384,3 @@ def source_record_count(source: str) -> int:
     if source in PRIORITY:
         return Cve.objects.filter(sources__has_key=source).count()
     return Cve.objects.count()
-
-
-ALL_SERVICES_ABOVE = 5000
-
-
-def catalog_change_notify(report: ImportReport) -> dict[str, Any]:
-    """Correlate the inventory with the CVEs whose rules, KEV flag or EPSS changed; past
-    ALL_SERVICES_ABOVE CVEs, every open service is re-correlated at once."""
-    ids = sorted(report.changed_cves)
-    if not ids:
-        return {}
-    summary = correlate_catalog_change(cve_ids=None if len(ids) > ALL_SERVICES_ABOVE else ids)
-    return asdict(summary) if hasattr(summary, "__dataclass_fields__") else {}

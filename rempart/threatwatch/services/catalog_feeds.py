@@ -20,6 +20,7 @@ from rempart.threatwatch.importers.records import (
     KevRecord,
 )
 from rempart.threatwatch.models import Advisory, AdvisoryCve, Cve, EpssScore, KevEntry, SourceStatus
+from rempart.threatwatch.services.pending import pending_correlation_add
 
 logger = logging.getLogger(__name__)
 PARTIAL = "ale-list:"
@@ -144,11 +145,14 @@ def kev_catalog_write(records: Sequence[KevRecord], version: str, report: Import
         update_rows(KevEntry, changed, [*KEV_FIELDS, "updated_at"])
         if not older:
             SourceStatus.objects.update_or_create(source="kev", defaults={"cursor": version})
-        flagged = Cve.objects.filter(
-            cve_id__in=[e.cve_id for e in (*new, *changed)], known_exploited=False
+        flagged = set(
+            Cve.objects.filter(
+                cve_id__in=[e.cve_id for e in (*new, *changed)], known_exploited=False
+            ).values_list("cve_id", flat=True)
         )
-        report.changed_cves.update(flagged.values_list("cve_id", flat=True))
-        flagged.update(known_exploited=True, updated_at=now)
+        Cve.objects.filter(cve_id__in=flagged).update(known_exploited=True, updated_at=now)
+        pending_correlation_add(flagged)
+        report.changed_cves.update(flagged)
 
 
 def epss_batch_write(records: Sequence[EpssRecord], report: ImportReport) -> None:
@@ -199,6 +203,7 @@ def _copy_to_cves(records: list[EpssRecord], report: ImportReport) -> None:
         (cve_id, *wanted[cve_id]) for cve_id, *scores in rows if tuple(scores) != wanted[cve_id]
     ]
     bulk_set(Cve, "cve_id", ["epss", "epss_percentile"], stale)
+    pending_correlation_add(row[0] for row in stale)
     report.changed_cves.update(row[0] for row in stale)
 
 

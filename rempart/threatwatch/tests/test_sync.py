@@ -15,7 +15,8 @@ from django.utils import timezone
 from rempart.jobs.models import JobRun
 from rempart.jobs.runner import job_run_inline
 from rempart.threatwatch.models import Advisory, Cve, EpssScore, KevEntry, SourceStatus
-from rempart.threatwatch.services import catalog
+from rempart.threatwatch.services import pending
+from rempart.threatwatch.services.correlation import CorrelationSummary
 from rempart.threatwatch.sync import HttpClient, catalog_sync, sync_settings
 from rempart.threatwatch.tasks import sync_scheduled_task
 from rempart.threatwatch.tests.replay import NVD_PATH, Fault, ReplayServer
@@ -166,7 +167,12 @@ def test_sync_correlates_the_changed_cves(
 ) -> None:
     # given
     calls: list[Any] = []
-    monkeypatch.setattr(catalog, "correlate_catalog_change", lambda **kw: calls.append(kw))
+
+    def correlate(**kwargs: Any) -> CorrelationSummary:
+        calls.append(kwargs)
+        return CorrelationSummary()
+
+    monkeypatch.setattr(pending, "correlate_catalog_change", correlate)
     # when
     nvd(server)
     nvd(server)  # nothing new the second time
