@@ -30,10 +30,11 @@ from typing import Any
 import environ
 from django.utils import timezone
 
+from rempart.threatwatch.importers import kev
 from rempart.threatwatch.importers.certfr import feed_items
 from rempart.threatwatch.importers.detect import UnsupportedError, json_kind
 from rempart.threatwatch.importers.pipeline import CatalogImport
-from rempart.threatwatch.importers.records import ImportReport
+from rempart.threatwatch.importers.records import ImportReport, RecordError
 from rempart.threatwatch.models import SourceStatus
 from rempart.threatwatch.services.catalog import source_status_record
 from rempart.threatwatch.services.pending import pending_correlation_run
@@ -285,6 +286,10 @@ def sync_kev(client: HttpClient, run: CatalogImport, progress: Progress) -> None
     url = client.settings.kev_url
     catalog = client.get_json(url)
     _expect("kev-json", catalog, url)
+    try:
+        kev.catalog_version(catalog.get("catalogVersion"))
+    except RecordError as exc:
+        raise SyncError(f"{url}: {exc}") from exc
     run.feed_payload("kev-json", catalog, url)
     progress(1, 1, "kev")
 

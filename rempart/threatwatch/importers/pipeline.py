@@ -117,17 +117,24 @@ class CatalogImport:
             else:
                 self.writer.add(kind, item)
 
-    def add_kev(self, items: Iterable[Any], version: str) -> None:
-        """A KEV catalog; a CSV's version is the date of its newest entry (`2025.08.25`)."""
+    def add_kev(self, items: Iterable[Any], version: str, origin: str) -> None:
+        """A KEV catalog; a CSV's version is the date of its newest entry (`2025.08.25`). A
+        catalog whose version is not a date is refused whole."""
         records = []
         for item in items:
             if isinstance(item, Problem):
                 self.report.problem(item.origin, item.record, item.reason)
             else:
                 records.append(item)
-        if records:
-            newest = max(r.date_added for r in records).strftime("%Y.%m.%d")
-            self.writer.write_kev(records, version or newest)
+        if not records:
+            return
+        newest = max(r.date_added for r in records).strftime("%Y.%m.%d")
+        try:
+            checked = kev.catalog_version(version or newest)
+        except RecordError as exc:
+            self.report.problem(origin, "", str(exc))
+            return
+        self.writer.write_kev(records, checked)
 
     def add_cves(
         self, make: Callable[[Any, str], Any], documents: Iterable[Any], origin: str
@@ -224,7 +231,7 @@ def _bundle(run: CatalogImport, detected: Detected, document: Document) -> None:
             kev_records.append(item[1])
         else:
             run.writer.add(item[0], item[1])
-    run.add_kev(kev_records, str(header.get("kev_version") or ""))
+    run.add_kev(kev_records, str(header.get("kev_version") or ""), document.origin)
 
 
 HANDLERS: dict[str, Handler] = {
@@ -237,9 +244,11 @@ HANDLERS: dict[str, Handler] = {
     "cve5": lambda run, d, doc: run.add_cves(_hashed(cve5.candidate, doc), [d.payload], doc.origin),
     "cve5-error": _cve5_error,
     "kev-json": lambda run, d, doc: run.add_kev(
-        kev.from_json(d.payload, doc.origin), str(d.payload.get("catalogVersion") or "")
+        kev.from_json(d.payload, doc.origin), str(d.payload.get("catalogVersion")), doc.origin
     ),
-    "kev-csv": lambda run, d, doc: run.add_kev(kev.from_csv(doc.lines(), doc.origin), ""),
+    "kev-csv": lambda run, d, doc: run.add_kev(
+        kev.from_csv(doc.lines(), doc.origin), "", doc.origin
+    ),
     "epss-csv": lambda run, d, doc: run.add_items("epss", epss.from_csv(doc.lines(), doc.origin)),
     "epss-emba": lambda run, d, doc: run.add_items(
         "epss", epss.from_emba(doc.lines(), doc.origin, doc.mtime)

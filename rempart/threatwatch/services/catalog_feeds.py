@@ -13,6 +13,7 @@ from django.db import DatabaseError, connection, transaction
 from django.db.models import Field, Model
 from django.utils import timezone
 
+from rempart.threatwatch.importers.kev import version_date
 from rempart.threatwatch.importers.records import (
     AdvisoryRecord,
     EpssRecord,
@@ -123,8 +124,7 @@ def kev_catalog_write(records: Sequence[KevRecord], version: str, report: Import
     adds the entries missing, so that imports in any order converge."""
     latest = {r.cve_id: r for r in records}
     existing = {k.cve_id: k for k in KevEntry.objects.filter(cve_id__in=latest)}
-    newest = SourceStatus.objects.filter(source="kev").values_list("cursor", flat=True).first()
-    older = bool(newest) and version < str(newest)
+    older = _older_than_imported(version)
     new, changed, counts, now = [], [], report.of("kev"), timezone.now()
     for cve_id, record in latest.items():
         values, entry = asdict(record), existing.get(cve_id)
@@ -153,6 +153,16 @@ def kev_catalog_write(records: Sequence[KevRecord], version: str, report: Import
         Cve.objects.filter(cve_id__in=flagged).update(known_exploited=True, updated_at=now)
         pending_correlation_add(flagged)
         report.changed_cves.update(flagged)
+
+
+def _older_than_imported(version: str) -> bool:
+    """Whether a catalog is older than the newest imported, compared as dates; a stored
+    version that is not one (written before versions were checked) counts as none."""
+    stored = SourceStatus.objects.filter(source="kev").values_list("cursor", flat=True).first()
+    newest, mine = version_date(stored), version_date(version)
+    if stored and newest is None:
+        logger.warning("KEV: stored catalog version %r is not a date: replaced", stored)
+    return newest is not None and mine is not None and mine < newest
 
 
 def epss_batch_write(records: Sequence[EpssRecord], report: ImportReport) -> None:
