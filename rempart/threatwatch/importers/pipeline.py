@@ -21,8 +21,16 @@ from rempart.threatwatch.importers.detect import (
     UnsupportedError,
     detect,
 )
-from rempart.threatwatch.importers.reading import Document, ReadError, iter_documents, path_size
+from rempart.threatwatch.importers.reading import (
+    Document,
+    ReadError,
+    Refused,
+    TooLargeError,
+    iter_documents,
+    path_size,
+)
 from rempart.threatwatch.importers.records import ImportReport, Problem, RecordError, raw_digest
+from rempart.threatwatch.problems import IntelError
 from rempart.threatwatch.services.catalog import CatalogWriter, source_status_record
 from rempart.threatwatch.services.pending import pending_correlation_run
 
@@ -72,8 +80,13 @@ class CatalogImport:
             self.report.problem(top, "", "no such file or directory")
             return
         try:
-            for document in iter_documents(path, on_read):
-                self.feed_document(document, top=top)
+            for item in iter_documents(path, on_read):
+                if isinstance(item, Refused):
+                    self.report.failure(item.error.origin, item.error)
+                else:
+                    self.feed_document(item, top=top)
+        except TooLargeError as exc:
+            self.report.failure(exc.origin, exc)
         except ReadError as exc:
             self.report.problem(top, "", f"unreadable or truncated: {type(exc).__name__}: {exc}")
         if top not in self.report.files and not any(
@@ -88,6 +101,9 @@ class CatalogImport:
             self.check_cancelled()
         try:
             detected = detect(document)
+        except TooLargeError as exc:
+            self.report.failure(exc.origin, exc)
+            return
         except UnsupportedError as exc:
             self._unsupported(document, top, str(exc))
             return
@@ -95,7 +111,10 @@ class CatalogImport:
             self.report.problem(document.origin, _record_name(document.origin), str(exc))
             return
         self.report.saw(top, FORMATS[detected.kind])
-        HANDLERS[detected.kind](self, detected, document)
+        try:
+            HANDLERS[detected.kind](self, detected, document)
+        except TooLargeError as exc:  # a line of a streamed document
+            self.report.failure(exc.origin, exc)
 
     def _unsupported(self, document: Document, top: str, reason: str) -> None:
         if document.origin == top:
@@ -132,7 +151,8 @@ class CatalogImport:
         try:
             checked = kev.catalog_version(version or newest)
         except RecordError as exc:
-            self.report.problem(origin, "", str(exc))
+            coded = IntelError("kev_version", origin=origin, value=repr(version[:40]))
+            self.report.problem(origin, "", f"{origin}: {exc}", error=coded)
             return
         self.writer.write_kev(records, checked)
 

@@ -185,7 +185,8 @@ class Command(BaseCommand):
             self.stdout.write(_correlation_line(result["correlation"]))
         for problem in result["problems"][:SHOWN_PROBLEMS]:
             record = f" [{problem['record']}]" if problem["record"] else ""
-            self.stdout.write(f"  {problem['file']}{record}: {problem['reason']}")
+            reason = str(problem["reason"]).removeprefix(f"{problem['file']}: ")
+            self.stdout.write(f"  {problem['file']}{record}: {reason}")
         if result["errors"] > SHOWN_PROBLEMS:
             self.stdout.write(f"  … and {result['errors'] - SHOWN_PROBLEMS} more (job result)")
 
