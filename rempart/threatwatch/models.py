@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from rempart.core.models import TenantOwnedModel, TimeStampedModel
 
@@ -179,16 +180,26 @@ class AdvisoryCve(models.Model):
 
 
 class SourceStatus(TimeStampedModel):
-    """Last synchronisation of a source: when, how many records, the last error, the cursor."""
+    """Last run of a source (synchronisation or import of files): when, its outcome, how many
+    records, its errors (only those of this source, each once), the resume point."""
+
+    class Outcome(models.TextChoices):
+        SUCCEEDED = "succeeded", pgettext_lazy("source outcome", "Up to date")
+        FAILED = "failed", pgettext_lazy("source outcome", "Failed")
+        IMPORTED = "imported", pgettext_lazy("source outcome", "Files imported")
 
     source = models.CharField(_("source"), max_length=30, unique=True)
+    last_outcome = models.CharField(
+        _("outcome of the last run"), max_length=10, choices=Outcome, blank=True
+    )
     last_run_at = models.DateTimeField(_("last run"), null=True, blank=True)
     last_success_at = models.DateTimeField(_("last success"), null=True, blank=True)
     cursor = models.CharField(_("resume point"), max_length=100, blank=True)
     records = models.PositiveIntegerField(_("records"), default=0)
     last_added = models.PositiveIntegerField(_("added at the last run"), default=0)
     last_updated = models.PositiveIntegerField(_("updated at the last run"), default=0)
-    last_errors = models.JSONField(_("errors of the last run"), default=list, blank=True)
+    last_error_count = models.PositiveIntegerField(_("errors of the last run"), default=0)
+    last_errors = models.JSONField(_("first errors of the last run"), default=list, blank=True)
 
     class Meta:
         ordering = ["source"]

@@ -32,7 +32,6 @@ MESSAGES = {
         "%(origin)s: catalogVersion %(value)s is not a catalog version "
         "(a date YYYY.MM.DD, not in the future): catalog refused"
     ),
-    "failed": gettext_noop("%(url)s: %(detail)s"),
 }
 # Causes, for the messages that have one.
 CAUSES = {
@@ -43,8 +42,6 @@ CAUSES = {
     "tls": gettext_noop("TLS negotiation failed"),
     "reset": gettext_noop("connection cut"),
     "truncated": gettext_noop("answer cut short"),
-    "server": gettext_noop("server error"),
-    "busy": gettext_noop("too many requests"),
     "network_error": gettext_noop("network error"),
     "document": gettext_noop("a document read whole"),
     "line": gettext_noop("one line"),

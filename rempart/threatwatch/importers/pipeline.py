@@ -111,10 +111,17 @@ class CatalogImport:
             self.report.problem(document.origin, _record_name(document.origin), str(exc))
             return
         self.report.saw(top, FORMATS[detected.kind])
+        self._handle(detected, document)
+
+    def _handle(self, detected: Detected, document: Document) -> None:
+        """Parse a document; its problems are attributed to its source."""
+        outer, self.report.source = self.report.source, SOURCE_OF[detected.kind]
         try:
             HANDLERS[detected.kind](self, detected, document)
         except TooLargeError as exc:  # a line of a streamed document
             self.report.failure(exc.origin, exc)
+        finally:
+            self.report.source = outer
 
     def _unsupported(self, document: Document, top: str, reason: str) -> None:
         if document.origin == top:
@@ -127,7 +134,7 @@ class CatalogImport:
     # --- parsed payloads (also used by the synchronisation) --------------------------------
 
     def feed_payload(self, kind: str, payload: Any, origin: str) -> None:
-        HANDLERS[kind](self, Detected(kind, payload), _NoDocument(origin))
+        self._handle(Detected(kind, payload), _NoDocument(origin))
 
     def add_items(self, kind: str, items: Iterable[Any]) -> None:
         for item in items:
@@ -279,6 +286,25 @@ HANDLERS: dict[str, Handler] = {
         "advisory", certfr.alert_list(d.payload, doc.origin)
     ),
     "bundle": _bundle,
+}
+
+
+# The catalog source each format's records belong to (`SourceStatus.source`).
+SOURCE_OF = {
+    "nvd-page": "nvd",
+    "nvd-cve": "nvd",
+    "nvd-wrapped": "nvd",
+    "nvd-override": "nvd-override",
+    "cve5": "cve5",
+    "cve5-error": "cve5",
+    "kev-json": "kev",
+    "kev-csv": "kev",
+    "epss-csv": "epss",
+    "epss-emba": "epss",
+    "epss-api": "epss",
+    "certfr": "certfr",
+    "certfr-ale-list": "certfr",
+    "bundle": "bundle",
 }
 
 

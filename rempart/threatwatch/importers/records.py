@@ -153,6 +153,7 @@ class Problem:
     reason: str
     code: str = ""
     params: tuple[tuple[str, Any], ...] = ()
+    source: str = ""  # the catalog source whose data it concerns, when known
 
     def as_dict(self) -> dict[str, Any]:
         found: dict[str, Any] = {"file": self.origin, "record": self.record, "reason": self.reason}
@@ -190,18 +191,29 @@ class ImportReport:
     warning_count: int = 0
     changed_cves: set[str] = field(default_factory=set)
     files: dict[str, dict[str, int]] = field(default_factory=dict)  # file → format → documents
+    source: str = ""  # the source of the document being read: its problems are attributed
+    problems_by_source: dict[str, int] = field(default_factory=dict)
 
     def of(self, source: str) -> Counts:
         return self.counts.setdefault(source, Counts())
 
     def problem(
-        self, origin: str, record: str, reason: str, *, error: IntelError | None = None
+        self,
+        origin: str,
+        record: str,
+        reason: str,
+        *,
+        error: IntelError | None = None,
+        source: str | None = None,
     ) -> None:
-        """Count a problem (`error`: its code and parameters, for the pages)."""
+        """Count a problem (`error`: its code and parameters, for the pages), attributed to
+        `source` (default: the source of the document being read)."""
+        source = self.source if source is None else source
         self.problem_count += 1
+        self.problems_by_source[source] = self.problems_by_source.get(source, 0) + 1
         if len(self.problems) < self.MAX_PROBLEMS:
             coded = (error.code, tuple(error.params.items())) if error else ("", ())
-            self.problems.append(Problem(origin, record, reason, *coded))
+            self.problems.append(Problem(origin, record, reason, *coded, source))
 
     def failure(self, origin: str, error: IntelError) -> None:
         self.problem(origin, "", str(error), error=error)

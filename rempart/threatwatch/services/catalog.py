@@ -142,7 +142,12 @@ def cve_batch_write(candidates: Sequence[CveCandidate], report: ImportReport) ->
         try:
             record = candidate.build()
         except BUILD_ERRORS as exc:
-            report.problem(candidate.origin, candidate.cve_id, f"{type(exc).__name__}: {exc}")
+            report.problem(
+                candidate.origin,
+                candidate.cve_id,
+                f"{type(exc).__name__}: {exc}",
+                source=candidate.source,
+            )
             continue
         for warning in record.warnings:
             report.warn(candidate.origin, candidate.cve_id, warning)
@@ -355,20 +360,27 @@ def source_status_record(
     report: ImportReport,
     succeeded_at: dt.datetime | None = None,
     cursor: str | None = None,
+    failed: bool = False,
 ) -> SourceStatus:
-    """Note a run of a source: counts, the first errors, the resume point and, for a
-    synchronisation that completed, the date its next incremental run starts from (an
-    import of files never moves it)."""
+    """Note a run of a source: its outcome, counts, its own errors (each once), the resume
+    point and, for a synchronisation that completed, the date its next incremental run
+    starts from (an import of files never moves it)."""
     status, _ = SourceStatus.objects.get_or_create(source=source)
     counts = report.of(source)
     status.last_run_at = timezone.now()
-    if succeeded_at is not None:
+    if failed:
+        status.last_outcome = SourceStatus.Outcome.FAILED
+    elif succeeded_at is not None:
+        status.last_outcome = SourceStatus.Outcome.SUCCEEDED
         status.last_success_at = succeeded_at
+    else:
+        status.last_outcome = SourceStatus.Outcome.IMPORTED
     if cursor is not None:
         status.cursor = cursor[:100]
     status.records = source_record_count(source)
     status.last_added, status.last_updated = counts.added, counts.updated
-    status.last_errors = [p.as_dict() for p in report.problems[:50]]
+    status.last_error_count = report.problems_by_source.get(source, 0)
+    status.last_errors = [p.as_dict() for p in report.problems if p.source == source][:50]
     status.save()
     return status
 

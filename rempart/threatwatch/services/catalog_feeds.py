@@ -16,6 +16,7 @@ from django.utils import timezone
 from rempart.threatwatch.importers.kev import version_date
 from rempart.threatwatch.importers.records import (
     AdvisoryRecord,
+    CveCandidate,
     EpssRecord,
     ImportReport,
     KevRecord,
@@ -57,14 +58,18 @@ def write_safely(items: list[Any], report: ImportReport, write: Any) -> None:
                 with transaction.atomic():
                     write([item], report)
             except DatabaseError as exc:
-                origin, key = _where(item)
-                report.problem(origin, key, f"database: {exc}")
+                origin, key, source = _where(item)
+                report.problem(origin, key, f"database: {exc}", source=source)
 
 
-def _where(item: Any) -> tuple[str, str]:
-    if isinstance(item, tuple):
-        return item[0].origin, item[0].cve_id
-    return "", str(getattr(item, "cve_id", "") or getattr(item, "reference", ""))
+def _where(item: Any) -> tuple[str, str, str]:
+    """File, record and source of an item that could not be written."""
+    first = item[0] if isinstance(item, tuple) else item
+    if isinstance(first, CveCandidate):
+        return first.origin, first.cve_id, first.source
+    if isinstance(first, AdvisoryRecord):
+        return first.url, first.reference, "certfr"
+    return "", str(getattr(first, "cve_id", "")), ""
 
 
 def insert_rows(model: type[Model], columns: list[str], rows: Sequence[Sequence[Any]]) -> None:

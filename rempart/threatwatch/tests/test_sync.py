@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -19,7 +18,7 @@ from rempart.threatwatch.services import pending
 from rempart.threatwatch.services.correlation import CorrelationSummary
 from rempart.threatwatch.sync import HttpClient, catalog_sync, sync_settings
 from rempart.threatwatch.tasks import sync_scheduled_task
-from rempart.threatwatch.tests.replay import NVD_PATH, Fault, ReplayServer
+from rempart.threatwatch.tests.replay import NVD_PATH, Fault, ReplayServer, Sleeps
 
 pytestmark = pytest.mark.django_db
 ALL_CVES = {
@@ -30,34 +29,6 @@ ALL_CVES = {
     "CVE-2024-23113",
     "CVE-2021-0002",
 }
-
-
-@pytest.fixture
-def server(monkeypatch: pytest.MonkeyPatch) -> Iterator[ReplayServer]:
-    with ReplayServer() as replay:
-        for name in ("http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY", "all_proxy"):
-            monkeypatch.delenv(name, raising=False)
-        monkeypatch.setenv("no_proxy", "127.0.0.1")
-        environment = {
-            "NVD_URL": replay.url + NVD_PATH,
-            "NVD_DELAY": "0",
-            "NVD_PAGE_SIZE": "2",
-            "KEV_URL": replay.url + "/kev.json",
-            "EPSS_URL": replay.url + "/epss_scores-current.csv.gz",
-            "CERTFR_FEEDS": replay.url + "/feed/",
-            "CERTFR_DELAY": "0",
-            "HTTP_RETRIES": "4",
-            "HTTP_BACKOFF": "0.01",
-            "HTTP_TIMEOUT": "10",
-        }
-        for name, value in environment.items():
-            monkeypatch.setenv(f"REMPART_INTEL_{name}", value)
-        yield replay
-
-
-class Sleeps(list[float]):
-    def __call__(self, seconds: float) -> None:
-        self.append(round(seconds, 3))
 
 
 def nvd(server: ReplayServer, sleeps: Sleeps | None = None) -> dict[str, Any]:

@@ -23,6 +23,7 @@ from tqdm import tqdm
 
 from rempart.jobs.models import JobRun
 from rempart.jobs.runner import job_run_inline
+from rempart.threatwatch.jobs import SyncFailedError
 from rempart.threatwatch.models import Advisory, CpeMatch, Cve, EpssScore, KevEntry, SourceStatus
 from rempart.threatwatch.services.lookup import CpeLookupError, lookup_cpe23
 from rempart.threatwatch.services.pending import (
@@ -78,8 +79,6 @@ class Command(BaseCommand):
         )
         for name, outcome in result["sources"].items():
             self._summary(name, outcome)
-        if result["failed"]:
-            raise CommandError(f"synchronisation failed for: {', '.join(result['failed'])}")
 
     def load(self, options: dict[str, Any]) -> None:
         paths = options["paths"]
@@ -102,7 +101,7 @@ class Command(BaseCommand):
                 f"{status.source:<13} last run {_when(status.last_run_at)}, last success "
                 f"{_when(status.last_success_at)}, {status.records} records, "
                 f"+{status.last_added} ~{status.last_updated}, "
-                f"{len(status.last_errors)} error(s)"
+                f"{status.last_error_count} error(s), {status.last_outcome or 'never run'}"
                 + (f", resume point {status.cursor}" if status.cursor else "")
             )
         self.stdout.write(
@@ -165,7 +164,8 @@ class Command(BaseCommand):
 
             run = job_run_inline(kind=kind, title=title, params=params, on_progress=show)
         if run.status != "succeeded":
-            raise CommandError(f"{kind} failed: {run.error}")
+            # a failed synchronisation says which source failed and why, nothing to add
+            raise CommandError(run.error.removeprefix(f"{SyncFailedError.__name__}: "))
         return run.result
 
     def _summary(self, name: str, result: dict[str, Any]) -> None:
