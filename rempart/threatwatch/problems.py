@@ -12,7 +12,13 @@ from typing import Any
 
 from django.utils import translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
+
+
+def gettext_noop(message: str) -> str:
+    """Marks a message for extraction (`makemessages`) without needing the settings at import
+    time: the readers stay importable outside Django (benchmarks, scripts)."""
+    return message
+
 
 MESSAGES = {
     "unreachable": gettext_noop("%(url)s: cannot connect (%(cause)s)"),
