@@ -20,7 +20,7 @@ from rempart.threatwatch.problems import IntelError
 
 CVE_ID = re.compile(r"^CVE-\d{4}-\d{4,}$")
 # Bumped when a parser changes what it extracts: every record is then rewritten once.
-PARSER_VERSION = "1"
+PARSER_VERSION = "2"
 
 
 class RecordError(ValueError):

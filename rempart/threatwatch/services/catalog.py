@@ -28,6 +28,7 @@ from django.utils import timezone
 
 from rempart.threatwatch.importers.common import parse_datetime
 from rempart.threatwatch.importers.records import (
+    PARSER_VERSION,
     CveCandidate,
     CveRecord,
     ImportReport,
@@ -103,10 +104,20 @@ def _verdict(candidate: CveCandidate, sources: dict[str, Any] | None) -> str:
         return "changed"
     if stored.get("hash") == candidate.content_hash:
         return "unchanged"
+    return "stale" if _is_stale(candidate, stored) else "changed"
+
+
+def _is_stale(candidate: CveCandidate, stored: dict[str, Any]) -> bool:
+    """Older than what the catalog holds, or as old with a smaller hash (a deterministic
+    winner); a record read by an older parser is rewritten once, unless it is older."""
     mine, theirs = _moment(candidate.modified), _moment(str(stored.get("modified") or ""))
-    if mine and theirs and (mine, candidate.content_hash) < (theirs, str(stored.get("hash"))):
-        return "stale"  # older, or as old with a smaller hash: a deterministic winner
-    return "changed"
+    if not (mine and theirs) or mine > theirs:
+        return False
+    if mine < theirs:
+        return True
+    if str(stored.get("parser") or "1") != PARSER_VERSION:
+        return False
+    return candidate.content_hash < str(stored.get("hash"))
 
 
 def _newest(candidates: Iterable[CveCandidate]) -> list[CveCandidate]:
@@ -207,6 +218,7 @@ def _apply(
         "hash": candidate.content_hash,
         "modified": candidate.modified,
         "rules": digest,
+        "parser": PARSER_VERSION,
     }
     cve.sources = sources
     if not keep_rules:

@@ -14,6 +14,7 @@ from rempart.threatwatch.cpe import Cpe
 from rempart.threatwatch.importers.affected import entry_rules
 from rempart.threatwatch.importers.pipeline import catalog_import_files
 from rempart.threatwatch.matching import lookup
+from rempart.threatwatch.models import CpeMatch, Cve
 
 RECORDS = Path(__file__).parent / "data" / "cve5-vendors"
 pytestmark = pytest.mark.django_db
@@ -128,3 +129,26 @@ def test_a_bound_that_is_no_version_of_the_branch_is_not_an_open_range() -> None
     }
     assert entry_rules(entry, "cve5-cna", warnings) == []
     assert warnings == ["version text not understood: '8.0 … ESXi80U1d-23299997'"]
+
+
+def test_a_record_read_by_an_older_parser_is_read_again(catalog: None) -> None:
+    # given: Citrix Bleed as an earlier release stored it (its parser version, its rules)
+    cve = Cve.objects.get(cve_id="CVE-2023-4966")
+    cve.sources = {
+        name: {**value, "parser": "1", "hash": "0" * 32} for name, value in cve.sources.items()
+    }
+    cve.save()
+    CpeMatch.objects.filter(cve=cve).update(end_excluding="49.15")
+    # when: the same file is imported again
+    result = catalog_import_files([RECORDS / "CVE-2023-4966.json"])
+    # then: it is rewritten with this release's rules
+    assert result["sources"]["cve5"]["updated"] == 1
+    assert "13.1-49.15" in set(
+        CpeMatch.objects.filter(cve=cve).values_list("end_excluding", flat=True)
+    )
+    assert catalog_import_files([RECORDS / "CVE-2023-4966.json"])["sources"]["cve5"] == {
+        "added": 0,
+        "updated": 0,
+        "unchanged": 1,
+        "stale": 0,
+    }
