@@ -25,6 +25,29 @@ SOURCES = {
     "bundle": _("Rempart bundle"),
 }
 OUTCOME_BADGES = {"succeeded": "success", "failed": "danger", "imported": "info"}
+# Reference tags of NVD (`Vendor Advisory`) and of CVE records (`vendor-advisory`), by their
+# CVE-record spelling; CVE-program bookkeeping tags (`x_…`) and unknown ones are not shown.
+REFERENCE_TAGS = {
+    "patch": _("Patch"),
+    "vendor-advisory": _("Vendor advisory"),
+    "third-party-advisory": _("Third-party advisory"),
+    "exploit": _("Exploit"),
+    "mitigation": _("Mitigation"),
+    "issue-tracking": _("Issue tracking"),
+    "release-notes": _("Release notes"),
+    "technical-description": _("Technical description"),
+    "mailing-list": _("Mailing list"),
+    "vdb-entry": _("Vulnerability database"),
+    "us-government-resource": _("Government resource"),
+    "government-resource": _("Government resource"),
+    "broken-link": _("Broken link"),
+    "permissions-required": _("Access restricted"),
+    "press-media-coverage": _("Press"),
+    "media-coverage": _("Press"),
+    "product": _("Product"),
+    "signature": _("Signature"),
+}
+LINK_SCHEMES = ("https://", "http://", "ftp://")
 
 
 @register.filter
@@ -64,3 +87,28 @@ def confidence_label(value: str) -> str:
 def rule_source_label(value: str) -> str:
     """`nvd`, `cve5-cna`, `cve5-adp` as the CVE pages name them."""
     return str(dict(CpeMatch.Source.choices).get(value, value))
+
+
+@register.filter
+def reference_links(references: Any) -> list[dict[str, Any]]:
+    """A CVE's references (`[{url, tags}]`, or bare URLs) as links with their tags in the
+    reader's language; a URL that is not http(s) or ftp is shown, never linked."""
+    links = []
+    for reference in references or []:
+        if isinstance(reference, dict):
+            url, tags = str(reference.get("url") or ""), reference.get("tags") or []
+        else:
+            url, tags = str(reference), []
+        if not url:
+            continue
+        labels = [
+            str(REFERENCE_TAGS[key])
+            for key in dict.fromkeys(_tag_key(tag) for tag in tags)
+            if key in REFERENCE_TAGS
+        ]
+        links.append({"url": url, "link": url.lower().startswith(LINK_SCHEMES), "tags": labels})
+    return links
+
+
+def _tag_key(tag: Any) -> str:
+    return "-".join(str(tag).lower().replace("/", " ").split())
