@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -10,7 +11,8 @@ from rest_framework.test import APIClient
 
 from rempart.accounts.services import api_token_create
 from rempart.scanning.tests.factories import FindingFactory
-from rempart.threatwatch.models import Advisory, AdvisoryCve
+from rempart.threatwatch.importers.pipeline import catalog_import_files
+from rempart.threatwatch.models import Advisory, AdvisoryCve, Cve
 from rempart.threatwatch.tests.catalog import real_catalog
 
 pytestmark = pytest.mark.django_db
@@ -82,11 +84,6 @@ def test_api_search_detail_and_lookup(personas: dict[str, Any], catalog: None) -
 
 def test_cve_references_are_links_with_their_tags_in_french(personas: dict[str, Any]) -> None:
     # given: a real CVE record (its references carry tags), and a hostile reference
-    from pathlib import Path  # noqa: PLC0415
-
-    from rempart.threatwatch.importers.pipeline import catalog_import_files  # noqa: PLC0415
-    from rempart.threatwatch.models import Cve  # noqa: PLC0415
-
     record = Path(__file__).parent / "data" / "cve5" / "CVE-2024-6387.json"
     catalog_import_files([record])
     cve = Cve.objects.get(cve_id="CVE-2024-6387")
