@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from rempart.core.models import TenantOwnedModel, TimeStampedModel
 
@@ -179,16 +180,26 @@ class AdvisoryCve(models.Model):
 
 
 class SourceStatus(TimeStampedModel):
-    """Last synchronisation of a source: when, how many records, the last error, the cursor."""
+    """Last run of a source (synchronisation or import of files): when, its outcome, how many
+    records, its errors (only those of this source, each once), the resume point."""
+
+    class Outcome(models.TextChoices):
+        SUCCEEDED = "succeeded", pgettext_lazy("source outcome", "Up to date")
+        FAILED = "failed", pgettext_lazy("source outcome", "Failed")
+        IMPORTED = "imported", pgettext_lazy("source outcome", "Files imported")
 
     source = models.CharField(_("source"), max_length=30, unique=True)
+    last_outcome = models.CharField(
+        _("outcome of the last run"), max_length=10, choices=Outcome, blank=True
+    )
     last_run_at = models.DateTimeField(_("last run"), null=True, blank=True)
     last_success_at = models.DateTimeField(_("last success"), null=True, blank=True)
     cursor = models.CharField(_("resume point"), max_length=100, blank=True)
     records = models.PositiveIntegerField(_("records"), default=0)
     last_added = models.PositiveIntegerField(_("added at the last run"), default=0)
     last_updated = models.PositiveIntegerField(_("updated at the last run"), default=0)
-    last_errors = models.JSONField(_("errors of the last run"), default=list, blank=True)
+    last_error_count = models.PositiveIntegerField(_("errors of the last run"), default=0)
+    last_errors = models.JSONField(_("first errors of the last run"), default=list, blank=True)
 
     class Meta:
         ordering = ["source"]
@@ -197,6 +208,24 @@ class SourceStatus(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.source
+
+
+class PendingCorrelation(models.Model):
+    """A CVE whose applicability, KEV flag or EPSS changed and that the inventory has not been
+    correlated with yet. Written in the transaction that changes the CVE, deleted in the one
+    that records the correlation's findings: an import or a sync killed in between leaves its
+    work here for the next run (`rempart.threatwatch.services.pending`)."""
+
+    cve_id = models.CharField(_("CVE"), max_length=30)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["pk"]
+        verbose_name = _("pending correlation")
+        verbose_name_plural = _("pending correlations")
+
+    def __str__(self) -> str:
+        return self.cve_id
 
 
 class Alert(TenantOwnedModel):

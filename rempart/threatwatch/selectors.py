@@ -9,6 +9,7 @@ from django.http import Http404
 
 from rempart.scanning.models import Finding
 from rempart.threatwatch.models import Advisory, CpeMatch, Cve, KevEntry, SourceStatus
+from rempart.threatwatch.services.pending import pending_correlation_count
 
 
 def cve_search(
@@ -93,5 +94,6 @@ def catalog_status() -> dict[str, Any]:
             "rules": CpeMatch.objects.count(),
             "kev": KevEntry.objects.count(),
             "advisories": Advisory.objects.count(),
+            "pending": pending_correlation_count(),
         },
     }

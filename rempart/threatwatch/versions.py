@@ -13,7 +13,7 @@ import functools
 import re
 from typing import Literal
 
-Scheme = Literal["generic", "cisco", "semver"]
+Scheme = Literal["generic", "cisco", "semver", "fortinet", "netscaler"]
 
 PRE_RELEASE = {
     "dev": 0,
@@ -32,6 +32,15 @@ PRE_RELEASE = {
 }
 _TOKEN = re.compile(r"\d+|[a-z]+")
 _NOISE = re.compile(r"^(v(?=\d)|version\s*|release\s*)")
+# FortiOS as its systems print it (`v7.2.6,build1575,231024 (GA.F)`): the build numbers a
+# release, it does not order it after the release (`≤ 7.2.6` includes it).
+_FORTINET_BUILD = re.compile(r"[\s,_-]*\(?build[\s_-]*\d.*$")
+# NetScaler as its systems print it (`NS14.1: Build 8.50.nc`): release 14.1, build 8.50,
+# i.e. the `14.1-8.50` of the advisories.
+# Cisco as its systems print it (`15.2(4)E10, RELEASE SOFTWARE (fc2)`): the train release is
+# the first word.
+_CISCO_TAIL = re.compile(r"[,\s].*$")
+_NETSCALER = re.compile(r"^ns(?=\d)|[:\s]*build\s*|\.(?:nc|e|cl)$")
 
 
 @functools.lru_cache(maxsize=65536)
@@ -40,6 +49,12 @@ def tokens(version: str, scheme: Scheme = "generic") -> tuple[tuple[int, int | s
     text = _NOISE.sub("", version.strip().lower())
     if scheme == "semver":
         text = text.split("+", 1)[0]  # build metadata never orders versions
+    elif scheme == "fortinet":
+        text = _FORTINET_BUILD.sub("", text)
+    elif scheme == "cisco":
+        text = _CISCO_TAIL.sub("", text)
+    elif scheme == "netscaler":
+        text = _NETSCALER.sub(lambda m: "-" if "build" in m.group() else "", text)
     result: list[tuple[int, int | str]] = []
     for match in _TOKEN.finditer(text):
         value = match.group()
@@ -78,12 +93,21 @@ def compare(left: str, right: str, scheme: Scheme = "generic") -> int:
     return 0
 
 
+VENDOR_SCHEMES: dict[str, Scheme] = {
+    "cisco": "cisco",
+    "fortinet": "fortinet",
+    "citrix": "netscaler",
+    "netscaler": "netscaler",
+}
+
+
 def scheme_for(vendor: str, version_type: str = "") -> Scheme:
-    """The comparison scheme of a product's versions."""
+    """The comparison scheme of a product's versions: the vendor's, else semver's when the
+    record says so, else the generic one."""
+    if vendor in VENDOR_SCHEMES:
+        return VENDOR_SCHEMES[vendor]
     if version_type == "semver":
         return "semver"
-    if vendor in ("cisco",):
-        return "cisco"
     return "generic"
 
 

@@ -26,6 +26,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from rempart.threatwatch.cpe import ANY, CpeError, parse
+from rempart.threatwatch.importers.bounds import (
+    Spec,
+    first_fix,
+    next_branch,
+    ranges,
+    without_fixed_trains,
+)
 from rempart.threatwatch.importers.common import clip
 from rempart.threatwatch.importers.records import RuleRecord
 
@@ -86,15 +93,6 @@ class Name:
     version: str = ""  # a concrete version named by the CPE itself
 
 
-@dataclass(frozen=True)
-class Spec:
-    version: str = ANY
-    start_including: str = ""
-    end_including: str = ""
-    end_excluding: str = ""
-    version_type: str = ""
-
-
 # Company suffixes that CPE vendor names leave out.
 COMPANY = re.compile(
     r"(?:_(?:software_foundation|foundation|incorporated|inc|corporation|corp|company|co|"
@@ -114,6 +112,10 @@ CNA_PRODUCTS = {
     ("fortinet", "fortigate"): "fortios",
 }
 BRANCH_THEN_VERSION = re.compile(r"^(\d+(?:\.\d+)*)\s+(\1\.[\w.\-+]+)$")
+ARUBA_BRANCH = re.compile(r"^.*?(\d+(?:\.\d+)*)(?:\.x+)+\s*:\s*(.*?)[.\s]*$", re.I)
+ARUBA_BELOW = re.compile(r"^(?:[a-z]{2}(?:/[a-z]{2})*\.)?(\d[\w.\-]*)\s+and below$", re.I)
+BRANCH_START = re.compile(r"^\d+(?:\.\d+)*?(?:\.0)+$")
+ALL_OF_BRANCH = re.compile(r"\ball (?:versions|builds)\b", re.I)
 
 
 def cpe_names(vendor_text: Any, product_text: Any) -> tuple[str, str]:
@@ -188,18 +190,19 @@ def _names(entry: dict[str, Any]) -> list[Name]:
 def _specs(entry: dict[str, Any], names: list[Name], warnings: list[str]) -> list[Spec]:
     versions = [v for v in entry.get("versions") or [] if isinstance(v, dict)]
     prefixes = _prefixes(entry, names)
+    fixes = _fixed_in(versions, prefixes)
     specs: list[Spec] = []
     for item in versions:
         version_type = clip(item.get("versionType"), 30).lower()
         if version_type in NOT_VERSIONS or item.get("status") != "affected":
             continue
-        spec = _affected(item, version_type, prefixes)
-        if spec is None:
-            warnings.append(f"version text not understood: {str(item.get('version'))[:80]!r}")
+        found = _affected(item, version_type, prefixes, fixes)
+        if found is None:
+            warnings.append(f"version text not understood: {_shown(item)!r}")
         else:
-            specs.append(spec)
+            specs.extend(found)
     if specs:
-        return list(dict.fromkeys(specs))
+        return list(dict.fromkeys(without_fixed_trains(specs, _fix_points(versions, prefixes))))
     return _defaults(entry, versions, names)
 
 
@@ -242,50 +245,98 @@ def _clean(value: Any, prefixes: list[str]) -> str:
     return text
 
 
-def _affected(item: dict[str, Any], version_type: str, prefixes: list[str]) -> Spec | None:
+def _fixed_in(versions: list[dict[str, Any]], prefixes: list[str]) -> list[str]:
+    """The versions an entry writes as "fixed in" (`version` = `lessThan`)."""
+    return [
+        _clean(item.get("version"), prefixes)
+        for item in versions
+        if item.get("status") == "affected"
+        and str(item.get("version") or "").strip()
+        and _clean(item.get("version"), prefixes) == _clean(item.get("lessThan"), prefixes)
+    ]
+
+
+def _fix_points(versions: list[dict[str, Any]], prefixes: list[str]) -> list[str]:
+    """The fixes an entry names: the `lessThan` of its affected ranges (not a branch
+    wildcard) and its `unaffected` changes."""
+    points = []
+    for item in versions:
+        if item.get("status") != "affected":
+            continue
+        bound = first_fix(_clean(item.get("lessThan"), prefixes))
+        if bound and " " not in bound and "*" not in bound:
+            points.append(bound)
+        points += [
+            str(change.get("at")).strip()
+            for change in item.get("changes") or []
+            if isinstance(change, dict) and change.get("status") == "unaffected"
+        ]
+    starts = {
+        _clean(item.get("version"), prefixes)
+        for item in versions
+        if item.get("status") == "affected"
+    }
+    # a bound that another range starts from, or a branch's first version (`10.4.0.0`), is
+    # where a branch begins, not a fix
+    return [
+        point
+        for point in points
+        if point and " " not in point and point not in starts and not BRANCH_START.match(point)
+    ]
+
+
+def _shown(item: dict[str, Any]) -> str:
+    bounds = [str(item.get(k)) for k in ("lessThan", "lessThanOrEqual") if item.get(k)]
+    return " … ".join([str(item.get("version"))[:80], *bounds])
+
+
+def _affected(
+    item: dict[str, Any], version_type: str, prefixes: list[str], fixes: list[str]
+) -> list[Spec] | None:
     version = _clean(item.get("version"), prefixes)
     less, less_equal = (_clean(item.get(k), prefixes) for k in ("lessThan", "lessThanOrEqual"))
+    branch_text = _branch_text(version, version_type)
+    if branch_text is not None:
+        return [branch_text]
     if less or less_equal:
-        return _range(version, less, less_equal, version_type)
+        start = "" if version.lower() in FROM_START else version
+        return ranges(item, start, less, less_equal, version_type=version_type, fixes=fixes)
+    if item.get("status") != "affected":
+        return []
+    spec = _single(version, version_type)
+    return None if spec is None else [spec]
+
+
+def _branch_text(text: str, version_type: str) -> Spec | None:
+    """HPE Aruba's "<label> <branch>.x.x: <version> and below" (`AOS-10.4.x.x: 10.4.1.4 and
+    below`, `ArubaOS-Switch 16.04.xxxx: KA/RA.16.04.0027 and below`) and "…: All versions"."""
+    match = ARUBA_BRANCH.match(text)
+    if not match:
+        return None
+    branch, rest = match.group(1), match.group(2)
+    if ALL_OF_BRANCH.search(rest) and next_branch(branch):
+        return Spec(
+            start_including=branch, end_excluding=next_branch(branch), version_type=version_type
+        )
+    below = ARUBA_BELOW.match(rest)
+    if below and below.group(1).startswith(branch):
+        return Spec(start_including=branch, end_including=below.group(1), version_type=version_type)
+    return None
+
+
+def _single(version: str, version_type: str) -> Spec | None:
+    """A lone `version`: every version, a branch (`6.1.*`), one version or free text."""
     if version.lower() in FROM_START:
         return Spec(version_type=version_type)
     branch = BRANCH.match(version)
-    if branch and _next_branch(branch.group(1)):
+    if branch and next_branch(branch.group(1)):
         start = branch.group(1)
         return Spec(
-            start_including=start, end_excluding=_next_branch(start), version_type=version_type
+            start_including=start, end_excluding=next_branch(start), version_type=version_type
         )
     if " " not in version and len(version) <= 100:  # noqa: PLR2004
         return Spec(version=version, version_type=version_type)
     return _free_text(version, version_type)
-
-
-def _range(version: str, less: str, less_equal: str, version_type: str) -> Spec | None:
-    start = "" if version.lower() in FROM_START else version
-    if " " in start or " " in less or " " in less_equal:
-        return None
-    if less == "*" or less_equal == "*":
-        return Spec(start_including=start, version_type=version_type)
-    if less.endswith(".*"):
-        less = less[:-2]
-    if less_equal.endswith(".*"):
-        less, less_equal = _next_branch(less_equal[:-2]), ""
-        if not less:
-            return None
-    return Spec(
-        start_including=start,
-        end_excluding=less,
-        end_including=less_equal,
-        version_type=version_type,
-    )
-
-
-def _next_branch(branch: str) -> str:
-    """`6.1` → `6.2`: the first version after every `6.1.x`."""
-    head, _, last = branch.rpartition(".")
-    if not last.isdigit():
-        return ""
-    return f"{head}.{int(last) + 1}" if head else str(int(last) + 1)
 
 
 def _free_text(text: str, version_type: str) -> Spec | None:

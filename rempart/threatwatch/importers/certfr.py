@@ -13,7 +13,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from defusedxml import ElementTree
+from defusedxml import DTDForbidden, ElementTree, EntitiesForbidden, ExternalReferenceForbidden
+from defusedxml.common import DefusedXmlException
 
 from rempart.threatwatch.importers.common import clip, parse_date, parse_datetime
 from rempart.threatwatch.importers.records import (
@@ -23,6 +24,7 @@ from rempart.threatwatch.importers.records import (
     check_cve_id,
     digest,
 )
+from rempart.threatwatch.problems import IntelError
 
 REFERENCE = re.compile(r"^(CERTA|CERTFR)-\d{4}-(AVI|ALE)-\d+$")
 KINDS = {"AVI": "avis", "ALE": "alerte"}
@@ -157,15 +159,24 @@ def is_feed(head: bytes) -> bool:
     return (text.startswith(b"<?xml") and b"<rss" in text) or text.startswith(b"<rss")
 
 
-def feed_items(xml: bytes) -> list[FeedItem]:
-    """Items of an RSS 2.0 feed (parsed with defusedxml); ValueError when it is not one."""
+class FeedError(IntelError):
+    """An RSS feed refused: hostile XML (entity declarations, external references), XML
+    that is not well-formed, or not RSS 2.0; the message says which."""
+
+
+def feed_items(xml: bytes, *, origin: str = "RSS") -> list[FeedItem]:
+    """Items of an RSS 2.0 feed, parsed with defusedxml; FeedError when it is refused."""
     try:
         root = ElementTree.fromstring(xml)
-    except ElementTree.ParseError as exc:
-        raise ValueError(f"invalid RSS: {exc}") from exc
+    except EntitiesForbidden as exc:
+        raise FeedError("entities_refused", origin=origin, name=str(exc.name)[:60]) from exc
+    except (ExternalReferenceForbidden, DTDForbidden) as exc:
+        raise FeedError("external_refused", origin=origin) from exc
+    except (ElementTree.ParseError, DefusedXmlException) as exc:
+        raise FeedError("not_well_formed", origin=origin, detail=str(exc)[:200]) from exc
     channel = root.find("channel")
     if root.tag != "rss" or channel is None:
-        raise ValueError("not an RSS 2.0 feed")
+        raise FeedError("not_rss", origin=origin)
     return [
         FeedItem(
             title=(item.findtext("title") or "").strip(),

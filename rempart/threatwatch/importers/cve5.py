@@ -2,7 +2,8 @@
 
 The CNA container gives the title, the description, the dates and its `affected[]` rules
 (`cve5-cna`); each ADP container (CISA-ADP "Vulnrichment", the "CVE Program Container")
-adds rules (`cve5-adp`), CVSS, CWE and references where the CNA has none. REJECTED records
+adds rules (`cve5-adp`), but not an exact version of a product the CNA describes that the
+CNA's own rules leave out, and CVSS, CWE and references where the CNA has none. REJECTED records
 keep their reason as the description and carry no rule. The cveawg API answers
 `{"error": "CVE_RECORD_DNE", …}` for unknown IDs: such bodies are reported, not imported.
 """
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from rempart.threatwatch.cpe import ANY
 from rempart.threatwatch.importers.affected import entry_rules
 from rempart.threatwatch.importers.common import (
     add_cvss,
@@ -28,6 +30,7 @@ from rempart.threatwatch.importers.records import (
     check_cve_id,
     digest,
 )
+from rempart.threatwatch.versions import in_range, scheme_for
 
 SOURCE = "cve5"
 METRIC_KEYS = ("cvssV4_0", "cvssV3_1", "cvssV3_0", "cvssV2_0")
@@ -120,9 +123,34 @@ def _fill(record: CveRecord, cna: dict[str, Any], adps: list[dict[str, Any]]) ->
                     )
     if record.state == "published":
         record.rules = _rules(cna, "cve5-cna", record.warnings)
+        cna_rules = list(record.rules)
         for adp in adps:
-            record.rules += _rules(adp, "cve5-adp", record.warnings)
+            record.rules += [
+                rule
+                for rule in _rules(adp, "cve5-adp", record.warnings)
+                if not _contradicts(rule, cna_rules)
+            ]
         record.rules = list(dict.fromkeys(record.rules))
+
+
+def _contradicts(adp: RuleRecord, cna_rules: list[RuleRecord]) -> bool:
+    """An ADP's exact version of a product the CNA describes, that no CNA rule contains: the
+    CNA's word stands (CISA's ADP reads Ivanti's "fixed in 22.1R6.2" as "22.1R6.2")."""
+    own = [r for r in cna_rules if (r.vendor, r.product) == (adp.vendor, adp.product)]
+    if not own or adp.version in (ANY, ""):
+        return False
+    return not any(_contains(rule, adp.version) for rule in own)
+
+
+def _contains(rule: RuleRecord, version: str) -> bool:
+    return in_range(
+        version,
+        exact="" if rule.version == ANY else rule.version,
+        start_including=rule.start_including,
+        end_including=rule.end_including,
+        end_excluding=rule.end_excluding,
+        scheme=scheme_for(rule.vendor, rule.version_type),
+    )
 
 
 def _rules(container: dict[str, Any], source: str, warnings: list[str]) -> list[RuleRecord]:

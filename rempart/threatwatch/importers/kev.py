@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
+import re
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -10,6 +12,7 @@ from rempart.threatwatch.importers.common import clip, parse_date
 from rempart.threatwatch.importers.records import KevRecord, Problem, RecordError, check_cve_id
 
 CSV_HEADER = "cveID,vendorProject,product,vulnerabilityName,dateAdded"
+VERSION = re.compile(r"^(\d{4})\.(\d{1,2})\.(\d{1,2})$")  # `2026.08.21`: the catalog's date
 
 
 def is_catalog(document: Any) -> bool:
@@ -31,6 +34,31 @@ def is_schema(document: Any) -> bool:
 
 def is_csv(first_line: str) -> bool:
     return first_line.lstrip("\ufeff").startswith(CSV_HEADER)
+
+
+def version_date(text: Any) -> dt.date | None:
+    """The date a `catalogVersion` (`2026.08.21`) stands for; None when it is not one."""
+    match = VERSION.match(str(text or "").strip())
+    if not match:
+        return None
+    try:
+        return dt.date(*(int(part) for part in match.groups()))
+    except ValueError:
+        return None
+
+
+def catalog_version(text: Any, *, today: dt.date | None = None) -> str:
+    """A catalog's version, canonical (`2026.08.21`); RecordError when it is not a date or
+    lies in the future (a wrong version would make every later catalog look older)."""
+    day = version_date(text)
+    if day is None:
+        raise RecordError(
+            f"catalogVersion {str(text)[:40]!r} is not a KEV catalog version "
+            "(YYYY.MM.DD expected): catalog refused"
+        )
+    if day > (today or dt.datetime.now(tz=dt.UTC).date()) + dt.timedelta(days=1):
+        raise RecordError(f"catalogVersion {text!r} is in the future: catalog refused")
+    return day.strftime("%Y.%m.%d")
 
 
 def record(entry: Any) -> KevRecord:

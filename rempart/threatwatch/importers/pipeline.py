@@ -21,17 +21,23 @@ from rempart.threatwatch.importers.detect import (
     UnsupportedError,
     detect,
 )
-from rempart.threatwatch.importers.reading import Document, ReadError, iter_documents, path_size
-from rempart.threatwatch.importers.records import ImportReport, Problem, RecordError, raw_digest
-from rempart.threatwatch.services.catalog import (
-    CatalogWriter,
-    catalog_change_notify,
-    source_status_record,
+from rempart.threatwatch.importers.reading import (
+    Document,
+    ReadError,
+    Refused,
+    TooLargeError,
+    iter_documents,
+    path_size,
 )
+from rempart.threatwatch.importers.records import ImportReport, Problem, RecordError, raw_digest
+from rempart.threatwatch.problems import IntelError
+from rempart.threatwatch.services.catalog import CatalogWriter, source_status_record
+from rempart.threatwatch.services.pending import pending_correlation_run
 
 Progress = Callable[[int, int], None]
 CVE_NAME = re.compile(r"CVE-\d{4}-\d{4,}")
 CHECK_EVERY = 500  # documents between two cancellation checks
+BATCH_SIZE = 500  # CVE records per transaction
 
 
 class CatalogImport:
@@ -41,7 +47,7 @@ class CatalogImport:
         self,
         *,
         report: ImportReport | None = None,
-        batch_size: int = 500,
+        batch_size: int = BATCH_SIZE,
         check_cancelled: Callable[[], None] | None = None,
     ) -> None:
         self.report = report or ImportReport()
@@ -74,8 +80,13 @@ class CatalogImport:
             self.report.problem(top, "", "no such file or directory")
             return
         try:
-            for document in iter_documents(path, on_read):
-                self.feed_document(document, top=top)
+            for item in iter_documents(path, on_read):
+                if isinstance(item, Refused):
+                    self.report.failure(item.error.origin, item.error)
+                else:
+                    self.feed_document(item, top=top)
+        except TooLargeError as exc:
+            self.report.failure(exc.origin, exc)
         except ReadError as exc:
             self.report.problem(top, "", f"unreadable or truncated: {type(exc).__name__}: {exc}")
         if top not in self.report.files and not any(
@@ -90,6 +101,9 @@ class CatalogImport:
             self.check_cancelled()
         try:
             detected = detect(document)
+        except TooLargeError as exc:
+            self.report.failure(exc.origin, exc)
+            return
         except UnsupportedError as exc:
             self._unsupported(document, top, str(exc))
             return
@@ -97,7 +111,17 @@ class CatalogImport:
             self.report.problem(document.origin, _record_name(document.origin), str(exc))
             return
         self.report.saw(top, FORMATS[detected.kind])
-        HANDLERS[detected.kind](self, detected, document)
+        self._handle(detected, document)
+
+    def _handle(self, detected: Detected, document: Document) -> None:
+        """Parse a document; its problems are attributed to its source."""
+        outer, self.report.source = self.report.source, SOURCE_OF[detected.kind]
+        try:
+            HANDLERS[detected.kind](self, detected, document)
+        except TooLargeError as exc:  # a line of a streamed document
+            self.report.failure(exc.origin, exc)
+        finally:
+            self.report.source = outer
 
     def _unsupported(self, document: Document, top: str, reason: str) -> None:
         if document.origin == top:
@@ -110,7 +134,7 @@ class CatalogImport:
     # --- parsed payloads (also used by the synchronisation) --------------------------------
 
     def feed_payload(self, kind: str, payload: Any, origin: str) -> None:
-        HANDLERS[kind](self, Detected(kind, payload), _NoDocument(origin))
+        self._handle(Detected(kind, payload), _NoDocument(origin))
 
     def add_items(self, kind: str, items: Iterable[Any]) -> None:
         for item in items:
@@ -119,17 +143,25 @@ class CatalogImport:
             else:
                 self.writer.add(kind, item)
 
-    def add_kev(self, items: Iterable[Any], version: str) -> None:
-        """A KEV catalog; a CSV's version is the date of its newest entry (`2025.08.25`)."""
+    def add_kev(self, items: Iterable[Any], version: str, origin: str) -> None:
+        """A KEV catalog; a CSV's version is the date of its newest entry (`2025.08.25`). A
+        catalog whose version is not a date is refused whole."""
         records = []
         for item in items:
             if isinstance(item, Problem):
                 self.report.problem(item.origin, item.record, item.reason)
             else:
                 records.append(item)
-        if records:
-            newest = max(r.date_added for r in records).strftime("%Y.%m.%d")
-            self.writer.write_kev(records, version or newest)
+        if not records:
+            return
+        newest = max(r.date_added for r in records).strftime("%Y.%m.%d")
+        try:
+            checked = kev.catalog_version(version or newest)
+        except RecordError as exc:
+            coded = IntelError("kev_version", origin=origin, value=repr(version[:40]))
+            self.report.problem(origin, "", f"{origin}: {exc}", error=coded)
+            return
+        self.writer.write_kev(records, checked)
 
     def add_cves(
         self, make: Callable[[Any, str], Any], documents: Iterable[Any], origin: str
@@ -226,7 +258,7 @@ def _bundle(run: CatalogImport, detected: Detected, document: Document) -> None:
             kev_records.append(item[1])
         else:
             run.writer.add(item[0], item[1])
-    run.add_kev(kev_records, str(header.get("kev_version") or ""))
+    run.add_kev(kev_records, str(header.get("kev_version") or ""), document.origin)
 
 
 HANDLERS: dict[str, Handler] = {
@@ -239,9 +271,11 @@ HANDLERS: dict[str, Handler] = {
     "cve5": lambda run, d, doc: run.add_cves(_hashed(cve5.candidate, doc), [d.payload], doc.origin),
     "cve5-error": _cve5_error,
     "kev-json": lambda run, d, doc: run.add_kev(
-        kev.from_json(d.payload, doc.origin), str(d.payload.get("catalogVersion") or "")
+        kev.from_json(d.payload, doc.origin), str(d.payload.get("catalogVersion")), doc.origin
     ),
-    "kev-csv": lambda run, d, doc: run.add_kev(kev.from_csv(doc.lines(), doc.origin), ""),
+    "kev-csv": lambda run, d, doc: run.add_kev(
+        kev.from_csv(doc.lines(), doc.origin), "", doc.origin
+    ),
     "epss-csv": lambda run, d, doc: run.add_items("epss", epss.from_csv(doc.lines(), doc.origin)),
     "epss-emba": lambda run, d, doc: run.add_items(
         "epss", epss.from_emba(doc.lines(), doc.origin, doc.mtime)
@@ -255,12 +289,31 @@ HANDLERS: dict[str, Handler] = {
 }
 
 
+# The catalog source each format's records belong to (`SourceStatus.source`).
+SOURCE_OF = {
+    "nvd-page": "nvd",
+    "nvd-cve": "nvd",
+    "nvd-wrapped": "nvd",
+    "nvd-override": "nvd-override",
+    "cve5": "cve5",
+    "cve5-error": "cve5",
+    "kev-json": "kev",
+    "kev-csv": "kev",
+    "epss-csv": "epss",
+    "epss-emba": "epss",
+    "epss-api": "epss",
+    "certfr": "certfr",
+    "certfr-ale-list": "certfr",
+    "bundle": "bundle",
+}
+
+
 def catalog_import_files(
     paths: Sequence[Path],
     *,
     progress: Progress | None = None,
     check_cancelled: Callable[[], None] | None = None,
-    batch_size: int = 500,
+    batch_size: int = BATCH_SIZE,
 ) -> dict[str, Any]:
     """`rempart intel import`: import the files, note each source's run, then correlate the
     inventory with the CVEs whose rules, KEV flag or EPSS changed."""
@@ -270,5 +323,5 @@ def catalog_import_files(
         source_status_record(source=source, report=report)
     result = report.as_dict()
     result["refused"] = [str(p) for p in paths if str(p) not in report.files]
-    result["correlation"] = catalog_change_notify(report)
+    result["correlation"] = pending_correlation_run()
     return result

@@ -16,9 +16,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from rempart.threatwatch.problems import IntelError
+
 CVE_ID = re.compile(r"^CVE-\d{4}-\d{4,}$")
 # Bumped when a parser changes what it extracts: every record is then rewritten once.
-PARSER_VERSION = "1"
+PARSER_VERSION = "2"
 
 
 class RecordError(ValueError):
@@ -143,14 +145,21 @@ class AdvisoryRecord:
 
 @dataclass(frozen=True)
 class Problem:
-    """A bad record or file: where it is, which record, why it was refused."""
+    """A bad record or file: where it is, which record, why it was refused (in English;
+    `code` and `params` let the pages say it in the reader's language, see `problems.py`)."""
 
     origin: str
     record: str
     reason: str
+    code: str = ""
+    params: tuple[tuple[str, Any], ...] = ()
+    source: str = ""  # the catalog source whose data it concerns, when known
 
-    def as_dict(self) -> dict[str, str]:
-        return {"file": self.origin, "record": self.record, "reason": self.reason}
+    def as_dict(self) -> dict[str, Any]:
+        found: dict[str, Any] = {"file": self.origin, "record": self.record, "reason": self.reason}
+        if self.code:
+            found["code"], found["params"] = self.code, dict(self.params)
+        return found
 
 
 @dataclass
@@ -182,14 +191,32 @@ class ImportReport:
     warning_count: int = 0
     changed_cves: set[str] = field(default_factory=set)
     files: dict[str, dict[str, int]] = field(default_factory=dict)  # file → format → documents
+    source: str = ""  # the source of the document being read: its problems are attributed
+    problems_by_source: dict[str, int] = field(default_factory=dict)
 
     def of(self, source: str) -> Counts:
         return self.counts.setdefault(source, Counts())
 
-    def problem(self, origin: str, record: str, reason: str) -> None:
+    def problem(
+        self,
+        origin: str,
+        record: str,
+        reason: str,
+        *,
+        error: IntelError | None = None,
+        source: str | None = None,
+    ) -> None:
+        """Count a problem (`error`: its code and parameters, for the pages), attributed to
+        `source` (default: the source of the document being read)."""
+        source = self.source if source is None else source
         self.problem_count += 1
+        self.problems_by_source[source] = self.problems_by_source.get(source, 0) + 1
         if len(self.problems) < self.MAX_PROBLEMS:
-            self.problems.append(Problem(origin, record, reason))
+            coded = (error.code, tuple(error.params.items())) if error else ("", ())
+            self.problems.append(Problem(origin, record, reason, *coded, source))
+
+    def failure(self, origin: str, error: IntelError) -> None:
+        self.problem(origin, "", str(error), error=error)
 
     def warn(self, origin: str, record: str, reason: str) -> None:
         self.warning_count += 1

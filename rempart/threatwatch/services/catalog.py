@@ -11,6 +11,8 @@
   overrides; a lower source only fills blank fields. For rules, each source replaces its own:
   NVD the `nvd` rules (unless an anchore override, which corrects NVD, is present), CVE
   records the `cve5-cna`/`cve5-adp` rules. A bundle mirrors the exporting catalog.
+* The CVEs whose applicability changed are recorded for correlation in the batch's
+  transaction (`services/pending.py`): an import killed after a batch loses no work.
 """
 
 from __future__ import annotations
@@ -19,7 +21,6 @@ import datetime as dt
 import hashlib
 import logging
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict
 from typing import Any
 
 from django.db import connection
@@ -27,6 +28,7 @@ from django.utils import timezone
 
 from rempart.threatwatch.importers.common import parse_datetime
 from rempart.threatwatch.importers.records import (
+    PARSER_VERSION,
     CveCandidate,
     CveRecord,
     ImportReport,
@@ -44,7 +46,7 @@ from rempart.threatwatch.services.catalog_feeds import (
     update_rows,
     write_safely,
 )
-from rempart.threatwatch.services.correlation import correlate_catalog_change
+from rempart.threatwatch.services.pending import pending_correlation_add
 
 logger = logging.getLogger(__name__)
 PRIORITY = {"bundle": 4, "cve5": 3, "nvd": 2, "nvd-override": 1}
@@ -102,10 +104,20 @@ def _verdict(candidate: CveCandidate, sources: dict[str, Any] | None) -> str:
         return "changed"
     if stored.get("hash") == candidate.content_hash:
         return "unchanged"
+    return "stale" if _is_stale(candidate, stored) else "changed"
+
+
+def _is_stale(candidate: CveCandidate, stored: dict[str, Any]) -> bool:
+    """Older than what the catalog holds, or as old with a smaller hash (a deterministic
+    winner); a record read by an older parser is rewritten once, unless it is older."""
     mine, theirs = _moment(candidate.modified), _moment(str(stored.get("modified") or ""))
-    if mine and theirs and (mine, candidate.content_hash) < (theirs, str(stored.get("hash"))):
-        return "stale"  # older, or as old with a smaller hash: a deterministic winner
-    return "changed"
+    if not (mine and theirs) or mine > theirs:
+        return False
+    if mine < theirs:
+        return True
+    if str(stored.get("parser") or "1") != PARSER_VERSION:
+        return False
+    return candidate.content_hash < str(stored.get("hash"))
 
 
 def _newest(candidates: Iterable[CveCandidate]) -> list[CveCandidate]:
@@ -141,7 +153,12 @@ def cve_batch_write(candidates: Sequence[CveCandidate], report: ImportReport) ->
         try:
             record = candidate.build()
         except BUILD_ERRORS as exc:
-            report.problem(candidate.origin, candidate.cve_id, f"{type(exc).__name__}: {exc}")
+            report.problem(
+                candidate.origin,
+                candidate.cve_id,
+                f"{type(exc).__name__}: {exc}",
+                source=candidate.source,
+            )
             continue
         for warning in record.warnings:
             report.warn(candidate.origin, candidate.cve_id, warning)
@@ -155,10 +172,11 @@ def _write_cves(todo: list[tuple[CveCandidate, CveRecord]], report: ImportReport
     existed = set(rows)
     final_rules: dict[tuple[str, str], list[RuleRecord]] = {}
     now = timezone.now()
+    changed: set[str] = set()
     for candidate, record in todo:
         cve = rows.setdefault(record.cve_id, Cve(cve_id=record.cve_id, sources={}))
         if _apply(cve, candidate, record, final_rules):
-            report.changed_cves.add(record.cve_id)
+            changed.add(record.cve_id)
         cve.updated_at = now
         counts = report.of(candidate.source)
         if record.cve_id in existed:
@@ -171,6 +189,8 @@ def _write_cves(todo: list[tuple[CveCandidate, CveRecord]], report: ImportReport
     updated = [cve for cve_id, cve in rows.items() if cve_id in existed]
     update_rows(Cve, updated, [*BUNDLE_FIELDS, "sources", "updated_at"])
     _replace_rules(rows, final_rules)
+    pending_correlation_add(changed)  # same transaction: a killed import loses no work
+    report.changed_cves.update(changed)
 
 
 def _apply(
@@ -198,6 +218,7 @@ def _apply(
         "hash": candidate.content_hash,
         "modified": candidate.modified,
         "rules": digest,
+        "parser": PARSER_VERSION,
     }
     cve.sources = sources
     if not keep_rules:
@@ -312,7 +333,7 @@ def _insert_rules(rules: list[tuple[int, RuleRecord]]) -> None:
     insert_rows(CpeMatch, ["cve_id", *RULE_COLUMNS], values)
 
 
-# --- Buffering, status, correlation -------------------------------------------------------
+# --- Buffering, status -------------------------------------------------------
 
 
 class CatalogWriter:
@@ -351,20 +372,27 @@ def source_status_record(
     report: ImportReport,
     succeeded_at: dt.datetime | None = None,
     cursor: str | None = None,
+    failed: bool = False,
 ) -> SourceStatus:
-    """Note a run of a source: counts, the first errors, the resume point and, for a
-    synchronisation that completed, the date its next incremental run starts from (an
-    import of files never moves it)."""
+    """Note a run of a source: its outcome, counts, its own errors (each once), the resume
+    point and, for a synchronisation that completed, the date its next incremental run
+    starts from (an import of files never moves it)."""
     status, _ = SourceStatus.objects.get_or_create(source=source)
     counts = report.of(source)
     status.last_run_at = timezone.now()
-    if succeeded_at is not None:
+    if failed:
+        status.last_outcome = SourceStatus.Outcome.FAILED
+    elif succeeded_at is not None:
+        status.last_outcome = SourceStatus.Outcome.SUCCEEDED
         status.last_success_at = succeeded_at
+    else:
+        status.last_outcome = SourceStatus.Outcome.IMPORTED
     if cursor is not None:
         status.cursor = cursor[:100]
     status.records = source_record_count(source)
     status.last_added, status.last_updated = counts.added, counts.updated
-    status.last_errors = [p.as_dict() for p in report.problems[:50]]
+    status.last_error_count = report.problems_by_source.get(source, 0)
+    status.last_errors = [p.as_dict() for p in report.problems if p.source == source][:50]
     status.save()
     return status
 
@@ -380,16 +408,3 @@ def source_record_count(source: str) -> int:
     if source in PRIORITY:
         return Cve.objects.filter(sources__has_key=source).count()
     return Cve.objects.count()
-
-
-ALL_SERVICES_ABOVE = 5000
-
-
-def catalog_change_notify(report: ImportReport) -> dict[str, Any]:
-    """Correlate the inventory with the CVEs whose rules, KEV flag or EPSS changed; past
-    ALL_SERVICES_ABOVE CVEs, every open service is re-correlated at once."""
-    ids = sorted(report.changed_cves)
-    if not ids:
-        return {}
-    summary = correlate_catalog_change(cve_ids=None if len(ids) > ALL_SERVICES_ABOVE else ids)
-    return asdict(summary) if hasattr(summary, "__dataclass_fields__") else {}

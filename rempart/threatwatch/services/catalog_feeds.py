@@ -13,13 +13,16 @@ from django.db import DatabaseError, connection, transaction
 from django.db.models import Field, Model
 from django.utils import timezone
 
+from rempart.threatwatch.importers.kev import version_date
 from rempart.threatwatch.importers.records import (
     AdvisoryRecord,
+    CveCandidate,
     EpssRecord,
     ImportReport,
     KevRecord,
 )
 from rempart.threatwatch.models import Advisory, AdvisoryCve, Cve, EpssScore, KevEntry, SourceStatus
+from rempart.threatwatch.services.pending import pending_correlation_add
 
 logger = logging.getLogger(__name__)
 PARTIAL = "ale-list:"
@@ -55,14 +58,18 @@ def write_safely(items: list[Any], report: ImportReport, write: Any) -> None:
                 with transaction.atomic():
                     write([item], report)
             except DatabaseError as exc:
-                origin, key = _where(item)
-                report.problem(origin, key, f"database: {exc}")
+                origin, key, source = _where(item)
+                report.problem(origin, key, f"database: {exc}", source=source)
 
 
-def _where(item: Any) -> tuple[str, str]:
-    if isinstance(item, tuple):
-        return item[0].origin, item[0].cve_id
-    return "", str(getattr(item, "cve_id", "") or getattr(item, "reference", ""))
+def _where(item: Any) -> tuple[str, str, str]:
+    """File, record and source of an item that could not be written."""
+    first = item[0] if isinstance(item, tuple) else item
+    if isinstance(first, CveCandidate):
+        return first.origin, first.cve_id, first.source
+    if isinstance(first, AdvisoryRecord):
+        return first.url, first.reference, "certfr"
+    return "", str(getattr(first, "cve_id", "")), ""
 
 
 def insert_rows(model: type[Model], columns: list[str], rows: Sequence[Sequence[Any]]) -> None:
@@ -122,8 +129,7 @@ def kev_catalog_write(records: Sequence[KevRecord], version: str, report: Import
     adds the entries missing, so that imports in any order converge."""
     latest = {r.cve_id: r for r in records}
     existing = {k.cve_id: k for k in KevEntry.objects.filter(cve_id__in=latest)}
-    newest = SourceStatus.objects.filter(source="kev").values_list("cursor", flat=True).first()
-    older = bool(newest) and version < str(newest)
+    older = _older_than_imported(version)
     new, changed, counts, now = [], [], report.of("kev"), timezone.now()
     for cve_id, record in latest.items():
         values, entry = asdict(record), existing.get(cve_id)
@@ -144,11 +150,24 @@ def kev_catalog_write(records: Sequence[KevRecord], version: str, report: Import
         update_rows(KevEntry, changed, [*KEV_FIELDS, "updated_at"])
         if not older:
             SourceStatus.objects.update_or_create(source="kev", defaults={"cursor": version})
-        flagged = Cve.objects.filter(
-            cve_id__in=[e.cve_id for e in (*new, *changed)], known_exploited=False
+        flagged = set(
+            Cve.objects.filter(
+                cve_id__in=[e.cve_id for e in (*new, *changed)], known_exploited=False
+            ).values_list("cve_id", flat=True)
         )
-        report.changed_cves.update(flagged.values_list("cve_id", flat=True))
-        flagged.update(known_exploited=True, updated_at=now)
+        Cve.objects.filter(cve_id__in=flagged).update(known_exploited=True, updated_at=now)
+        pending_correlation_add(flagged)
+        report.changed_cves.update(flagged)
+
+
+def _older_than_imported(version: str) -> bool:
+    """Whether a catalog is older than the newest imported, compared as dates; a stored
+    version that is not one (written before versions were checked) counts as none."""
+    stored = SourceStatus.objects.filter(source="kev").values_list("cursor", flat=True).first()
+    newest, mine = version_date(stored), version_date(version)
+    if stored and newest is None:
+        logger.warning("KEV: stored catalog version %r is not a date: replaced", stored)
+    return newest is not None and mine is not None and mine < newest
 
 
 def epss_batch_write(records: Sequence[EpssRecord], report: ImportReport) -> None:
@@ -199,6 +218,7 @@ def _copy_to_cves(records: list[EpssRecord], report: ImportReport) -> None:
         (cve_id, *wanted[cve_id]) for cve_id, *scores in rows if tuple(scores) != wanted[cve_id]
     ]
     bulk_set(Cve, "cve_id", ["epss", "epss_percentile"], stale)
+    pending_correlation_add(row[0] for row in stale)
     report.changed_cves.update(row[0] for row in stale)
 
 

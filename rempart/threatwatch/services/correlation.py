@@ -13,8 +13,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from rempart.scanning.choices import ACTIVE_STATUSES, FindingStatus
 from rempart.scanning.models import Finding, FindingEvent, Observation, Service
@@ -266,14 +268,7 @@ class _Correlator:
     def _fields(self, service: Service, match: Match, product: ProductVersion) -> dict[str, Any]:
         summary = self.titles.get(match.cve_id, "")
         suffix = f" — {summary}" if summary else ""
-        evidence = f"{product.label} — {match.source} rule matches version {product.version}"
-        if product.distro_build:
-            evidence += (
-                f". Distribution build ({product.distro_build}): fixes may be "
-                "backported, so this version-only match is tentative."
-            )
-        if "requires_platform" in match.reasons:
-            evidence += ". The rule also requires a platform that was not confirmed."
+        evidence = _evidence(match, product)
         severity = severity_of(match.cvss)
         priority, reasons = compute(
             severity=severity,
@@ -417,6 +412,38 @@ class _Correlator:
                 batch_size=1000,
                 ignore_conflicts=True,
             )
+
+
+def _evidence(match: Match, product: ProductVersion) -> str:
+    """Why the finding exists, in the platform's language (findings are shared by every
+    reader of an establishment; the source is named as the CVE pages name it)."""
+    with translation.override(settings.LANGUAGE_CODE):
+        parts = [
+            _("%(product)s — the %(source)s rule applies to version %(version)s.")
+            % {
+                "product": product.label,
+                "source": _rule_source(match.source),
+                "version": product.version,
+            }
+        ]
+        if product.distro_build:
+            parts.append(
+                _(
+                    "Distribution build (%(build)s): fixes may have been backported, so a "
+                    "match on the version alone is to be verified."
+                )
+                % {"build": product.distro_build}
+            )
+        if "requires_platform" in match.reasons:
+            parts.append(_("The rule also requires a platform that was not confirmed."))
+    return " ".join(parts)
+
+
+def _rule_source(source: str) -> str:
+    try:
+        return str(CpeMatch.Source(source).label)
+    except ValueError:
+        return source
 
 
 def correlate_services(

@@ -201,3 +201,8 @@ class ReplayServer:
                 return
 
         return Handler
+
+
+class Sleeps(list[float]):
+    def __call__(self, seconds: float) -> None:
+        self.append(round(seconds, 3))

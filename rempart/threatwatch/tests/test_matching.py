@@ -101,7 +101,11 @@ def test_correlation_distro_builds_are_tentative(catalog: None, establishment_a:
     assert summary.created == 2  # CVE-2099-0003 needs Windows: the Linux host is spared
     regression = Finding.objects.get(key="CVE-2024-6387")
     assert regression.confidence == "tentative"
-    assert "backported" in regression.evidence
+    assert regression.evidence == (
+        "OpenSSH 9.2p1 Debian 2+deb12u2 — la règle NVD s'applique à la version 9.2p1. Paquet de "
+        "distribution (Debian)\u00a0: les correctifs ont pu être rétroportés, une correspondance "
+        "sur la seule version est donc à vérifier."
+    )
     assert regression.check_id == "cve"
     traversal = Finding.objects.get(key="CVE-2021-41773")
     assert traversal.confidence == "firm"

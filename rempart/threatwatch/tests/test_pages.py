@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -10,7 +11,8 @@ from rest_framework.test import APIClient
 
 from rempart.accounts.services import api_token_create
 from rempart.scanning.tests.factories import FindingFactory
-from rempart.threatwatch.models import Advisory, AdvisoryCve
+from rempart.threatwatch.importers.pipeline import catalog_import_files
+from rempart.threatwatch.models import Advisory, AdvisoryCve, Cve
 from rempart.threatwatch.tests.catalog import real_catalog
 
 pytestmark = pytest.mark.django_db
@@ -78,3 +80,38 @@ def test_api_search_detail_and_lookup(personas: dict[str, Any], catalog: None) -
     bad = client.get("/api/v1/cves/lookup/", {"cpe": "apache 2.4.49"})
     assert bad.status_code == 400
     assert "cpe" in bad.json()["error"]["fields"]
+
+
+def test_cve_references_are_links_with_their_tags_in_french(personas: dict[str, Any]) -> None:
+    # given: a real CVE record (its references carry tags), and a hostile reference
+    record = Path(__file__).parent / "data" / "cve5" / "CVE-2024-6387.json"
+    catalog_import_files([record])
+    cve = Cve.objects.get(cve_id="CVE-2024-6387")
+    first = cve.references[0]
+    cve.references.insert(0, {"url": "javascript:alert(1)", "tags": ["exploit"]})
+    cve.save()
+    client = Client()
+    client.force_login(personas["bob"])
+    # when
+    page = client.get("/intel/cve/CVE-2024-6387/", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    # then: real links, tags as French badges, no Python repr, a script URL is not a link
+    assert f'<a href="{first["url"]}" rel="noopener noreferrer">' in page
+    assert "{&#x27;url&#x27;" not in page
+    assert "&#x27;tags&#x27;" not in page
+    assert "Avis de l&#x27;éditeur</span>" in page
+    assert "x_transferred" not in page
+    assert 'href="javascript:' not in page
+    assert "javascript:alert(1)" in page  # shown as text
+
+
+def test_match_confidence_and_rule_source_are_labels(
+    personas: dict[str, Any], catalog: None
+) -> None:
+    client = Client()
+    client.force_login(personas["bob"])
+    page = client.get(
+        "/intel/vendors/sonicwall/sonicos/", {"version": "7.1.1-7040"}, HTTP_ACCEPT_LANGUAGE="fr"
+    ).content.decode()
+    assert "<td>Probable</td><td>Enregistrement CVE (CNA)</td>" in page
+    assert ">firm<" not in page
+    assert "cve5-cna" not in page

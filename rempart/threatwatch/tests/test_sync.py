@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -15,10 +14,11 @@ from django.utils import timezone
 from rempart.jobs.models import JobRun
 from rempart.jobs.runner import job_run_inline
 from rempart.threatwatch.models import Advisory, Cve, EpssScore, KevEntry, SourceStatus
-from rempart.threatwatch.services import catalog
+from rempart.threatwatch.services import pending
+from rempart.threatwatch.services.correlation import CorrelationSummary
 from rempart.threatwatch.sync import HttpClient, catalog_sync, sync_settings
 from rempart.threatwatch.tasks import sync_scheduled_task
-from rempart.threatwatch.tests.replay import NVD_PATH, Fault, ReplayServer
+from rempart.threatwatch.tests.replay import NVD_PATH, Fault, ReplayServer, Sleeps
 
 pytestmark = pytest.mark.django_db
 ALL_CVES = {
@@ -29,34 +29,6 @@ ALL_CVES = {
     "CVE-2024-23113",
     "CVE-2021-0002",
 }
-
-
-@pytest.fixture
-def server(monkeypatch: pytest.MonkeyPatch) -> Iterator[ReplayServer]:
-    with ReplayServer() as replay:
-        for name in ("http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY", "all_proxy"):
-            monkeypatch.delenv(name, raising=False)
-        monkeypatch.setenv("no_proxy", "127.0.0.1")
-        environment = {
-            "NVD_URL": replay.url + NVD_PATH,
-            "NVD_DELAY": "0",
-            "NVD_PAGE_SIZE": "2",
-            "KEV_URL": replay.url + "/kev.json",
-            "EPSS_URL": replay.url + "/epss_scores-current.csv.gz",
-            "CERTFR_FEEDS": replay.url + "/feed/",
-            "CERTFR_DELAY": "0",
-            "HTTP_RETRIES": "4",
-            "HTTP_BACKOFF": "0.01",
-            "HTTP_TIMEOUT": "10",
-        }
-        for name, value in environment.items():
-            monkeypatch.setenv(f"REMPART_INTEL_{name}", value)
-        yield replay
-
-
-class Sleeps(list[float]):
-    def __call__(self, seconds: float) -> None:
-        self.append(round(seconds, 3))
 
 
 def nvd(server: ReplayServer, sleeps: Sleeps | None = None) -> dict[str, Any]:
@@ -166,7 +138,12 @@ def test_sync_correlates_the_changed_cves(
 ) -> None:
     # given
     calls: list[Any] = []
-    monkeypatch.setattr(catalog, "correlate_catalog_change", lambda **kw: calls.append(kw))
+
+    def correlate(**kwargs: Any) -> CorrelationSummary:
+        calls.append(kwargs)
+        return CorrelationSummary()
+
+    monkeypatch.setattr(pending, "correlate_catalog_change", correlate)
     # when
     nvd(server)
     nvd(server)  # nothing new the second time

@@ -5,6 +5,7 @@
     rempart intel status                                 state of each source and of the catalog
     rempart intel export-bundle FILE                     write the catalog as a bundle (tar.gz)
     rempart intel lookup CPE23 [--json]                  the CVEs applying to a product version
+    rempart intel correlate                              correlate the CVEs an interrupted run left
 
 Each action but `status` and `lookup` (plain reads) runs as a job: a progress bar on stderr,
 the counts and errors in the job's result and in each source's status.
@@ -22,8 +23,13 @@ from tqdm import tqdm
 
 from rempart.jobs.models import JobRun
 from rempart.jobs.runner import job_run_inline
+from rempart.threatwatch.jobs import SyncFailedError
 from rempart.threatwatch.models import Advisory, CpeMatch, Cve, EpssScore, KevEntry, SourceStatus
 from rempart.threatwatch.services.lookup import CpeLookupError, lookup_cpe23
+from rempart.threatwatch.services.pending import (
+    pending_correlation_count,
+    pending_correlation_run,
+)
 from rempart.threatwatch.sync import SOURCES
 
 SHOWN_PROBLEMS = 20
@@ -46,6 +52,9 @@ class Command(BaseCommand):
         find = actions.add_parser("lookup", help="the CVEs applying to a CPE 2.3 name")
         find.add_argument("cpe", metavar="CPE23", help="a CPE 2.3 name with a version")
         find.add_argument("--json", action="store_true", help="a JSON list on stdout")
+        actions.add_parser(
+            "correlate", help="correlate the inventory with the CVEs still waiting for it"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         handlers: dict[str, Callable[[dict[str, Any]], None]] = {
@@ -54,6 +63,7 @@ class Command(BaseCommand):
             "status": self.status,
             "export-bundle": self.export,
             "lookup": self.lookup,
+            "correlate": self.correlate,
         }
         handlers[options["action"]](options)
 
@@ -69,8 +79,6 @@ class Command(BaseCommand):
         )
         for name, outcome in result["sources"].items():
             self._summary(name, outcome)
-        if result["failed"]:
-            raise CommandError(f"synchronisation failed for: {', '.join(result['failed'])}")
 
     def load(self, options: dict[str, Any]) -> None:
         paths = options["paths"]
@@ -93,14 +101,22 @@ class Command(BaseCommand):
                 f"{status.source:<13} last run {_when(status.last_run_at)}, last success "
                 f"{_when(status.last_success_at)}, {status.records} records, "
                 f"+{status.last_added} ~{status.last_updated}, "
-                f"{len(status.last_errors)} error(s)"
+                f"{status.last_error_count} error(s), {status.last_outcome or 'never run'}"
                 + (f", resume point {status.cursor}" if status.cursor else "")
             )
         self.stdout.write(
             f"catalog: {Cve.objects.count()} CVEs, {CpeMatch.objects.count()} rules, "
             f"{KevEntry.objects.count()} KEV entries, {EpssScore.objects.count()} EPSS scores, "
-            f"{Advisory.objects.count()} CERT-FR publications"
+            f"{Advisory.objects.count()} CERT-FR publications, "
+            f"{pending_correlation_count()} CVE(s) waiting for correlation"
         )
+
+    def correlate(self, options: dict[str, Any]) -> None:
+        waiting = pending_correlation_count()
+        if not waiting:
+            self.stdout.write("No CVE is waiting for correlation.")
+            return
+        self.stdout.write(_correlation_line(pending_correlation_run()))
 
     def export(self, options: dict[str, Any]) -> None:
         result = self._job(
@@ -148,7 +164,8 @@ class Command(BaseCommand):
 
             run = job_run_inline(kind=kind, title=title, params=params, on_progress=show)
         if run.status != "succeeded":
-            raise CommandError(f"{kind} failed: {run.error}")
+            # a failed synchronisation says which source failed and why, nothing to add
+            raise CommandError(run.error.removeprefix(f"{SyncFailedError.__name__}: "))
         return run.result
 
     def _summary(self, name: str, result: dict[str, Any]) -> None:
@@ -161,14 +178,31 @@ class Command(BaseCommand):
         self.stdout.write(
             style(
                 f"{name}: {result['changes']} change(s), {result['errors']} error(s), "
-                f"{result['warnings']} warning(s); {result['changed_cves']} CVE(s) to correlate"
+                f"{result['warnings']} warning(s); {result['changed_cves']} CVE(s) changed"
             )
         )
+        if "correlation" in result:
+            self.stdout.write(_correlation_line(result["correlation"]))
         for problem in result["problems"][:SHOWN_PROBLEMS]:
             record = f" [{problem['record']}]" if problem["record"] else ""
-            self.stdout.write(f"  {problem['file']}{record}: {problem['reason']}")
+            reason = str(problem["reason"]).removeprefix(f"{problem['file']}: ")
+            self.stdout.write(f"  {problem['file']}{record}: {reason}")
         if result["errors"] > SHOWN_PROBLEMS:
             self.stdout.write(f"  … and {result['errors'] - SHOWN_PROBLEMS} more (job result)")
+
+
+def _correlation_line(summary: dict[str, Any]) -> str:
+    if not summary:
+        return "correlation: nothing to correlate"
+    if summary.get("deferred"):
+        return (
+            f"correlation: {summary['deferred']} CVE(s) left for the next run "
+            "(another correlation was writing the same findings)"
+        )
+    return (
+        f"correlation: {summary['cves']} CVE(s) against {summary['services']} service(s), "
+        f"{summary['created']} new finding(s), {summary['closed']} closed"
+    )
 
 
 def _when(moment: Any) -> str:
