@@ -100,7 +100,7 @@ PAGES: list[tuple[str, str, list[str], list[str]]] = [
     ("analyste", "phishing:operator_compare", [], ["Nanterre", "Boulogne"]),
     ("admin", "dashboard:regional", [], ["Nanterre", "Boulogne", "Tilleuls", "ENRS"]),
     ("admin", "phishing:operator_compare", [], ["Nanterre", "Boulogne", "Tilleuls"]),
-    ("admin", "threatwatch:status", [], ["kev"]),
+    ("admin", "threatwatch:status", [], ["KEV"]),
     ("admin", "jobs:list", [], ["clé USB", "catalogue de démonstration"]),
 ]
 
