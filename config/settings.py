@@ -93,6 +93,7 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "rempart.core.middleware.SecurityHeadersMiddleware",
+    "rempart.core.middleware.PostOnlyRedirectMiddleware",
     "rempart.accounts.middleware.AccountRequirementsMiddleware",
 ]
 
