@@ -189,6 +189,16 @@ def test_first_sign_in_leads_from_the_new_password_to_mfa_set_up(db: Any) -> Non
     assert first_admin_ensure(email="other@example.org", operator=OperatorFactory()) is None
 
 
+def test_a_chosen_password_change_leads_back_to_the_profile(personas: dict[str, Any]) -> None:
+    client = Client()
+    _login(client, personas["bob"].email)
+    new = "Un autre mot de passe 2026!"
+    changed = client.post(
+        "/accounts/password/change/", {"oldpassword": PASSWORD, "password1": new, "password2": new}
+    )
+    assert changed["Location"] == "/account/"
+
+
 def test_sign_in_page_offers_the_forgotten_password_link_once(db: Any) -> None:
     page = Client().get("/accounts/login/").content.decode()
     assert page.count("Mot de passe oublié") == 1
