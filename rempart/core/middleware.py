@@ -1,5 +1,5 @@
 """Security headers for every response (CSP without inline script, no framing); a GET on a
-form's action leads to its page."""
+form's action leads to its page; no NUL character in an address."""
 
 from __future__ import annotations
 
@@ -7,6 +7,9 @@ from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import Resolver404, resolve
+from django.utils.translation import gettext as _
+
+from rempart.core.errors_views import bad_request
 
 STRICT_CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -75,3 +78,20 @@ def parent_page(path: str) -> str:
             continue
         return candidate
     return "/"
+
+
+class NullCharacterMiddleware:
+    """Refuse a NUL character in the path or the query string with a 400, before any view
+    reads it: PostgreSQL cannot store or compare text holding one (the query would fail with
+    a server error), and no page or API parameter has a use for it."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if "\x00" in request.path or any(
+            "\x00" in key or any("\x00" in value for value in values)
+            for key, values in request.GET.lists()
+        ):
+            return bad_request(request, _("The address contains a null character."))
+        return self.get_response(request)
