@@ -129,3 +129,19 @@ def test_the_command_lists_and_lifts_waits(settings: Any) -> None:
     assert AuditEntry.objects.filter(verb="accounts.sign_in.unlocked").count() == 2
     with pytest.raises(Exception, match="name an account"):
         call_command("signin", "unlock", stdout=out)
+
+
+def test_the_admin_signs_in_through_the_platform_page(db: Any) -> None:
+    """The admin's own form would take a password without the second factor and without
+    this throttling: it leads to the platform's sign-in page."""
+    from rempart.accounts.tests.factories import UserFactory
+
+    admin = UserFactory(email="root@example.org", is_staff=True, is_superuser=True)
+    client = Client()
+    page = client.get("/admin/login/?next=/admin/")
+    assert page.status_code == 302
+    assert page["Location"].startswith("/accounts/login/")
+    posted = client.post("/admin/login/", {"username": admin.email, "password": PASSWORD})
+    assert posted.status_code == 302
+    assert posted["Location"].startswith("/accounts/login/")
+    assert client.session.get("_auth_user_id") is None
