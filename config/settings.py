@@ -89,10 +89,12 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "rempart.core.middleware.NullCharacterMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "rempart.core.middleware.SecurityHeadersMiddleware",
+    "rempart.core.middleware.PostOnlyRedirectMiddleware",
     "rempart.accounts.middleware.AccountRequirementsMiddleware",
 ]
 

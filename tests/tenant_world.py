@@ -36,6 +36,26 @@ PUBLIC_ROUTES = {
     },
 }
 
+# A body that most forms and serializers of the project accept, so that a view which
+# validates before checking access would be caught writing.
+PAYLOAD = {
+    "name": "Intrus",
+    "full_name": "Intrus",
+    "email": "intrus@example.org",
+    "role": "referent",
+    "language": "en",
+    "finess_et": "750712184",
+    "finess_ej": "750712184",
+    "category": "ch",
+    "city": "Ailleurs",
+    "establishment": "ch-alpha",
+    "user": "alice@ch-alpha.example.org",
+    "scopes": ["tenancy:write"],
+    "expires_on": "2099-01-01",
+    "code": "x",
+    "kind": "ght",
+}
+
 
 @dataclass(frozen=True)
 class Route:
@@ -136,6 +156,16 @@ class World:
     a_objects: list[models.Model] = field(default_factory=list)
     a_markers: list[str] = field(default_factory=list)
 
+    def first(self, label: str) -> Any:
+        """Establishment A's object of the model `app_label.ModelName`."""
+        model = apps.get_model(label)
+        return next(obj for obj in self.a_objects if type(obj) is model)
+
+    @property
+    def outsider(self) -> Any:
+        """A user who is not a member of A (charlie, B's referent)."""
+        return self.personas["charlie"]
+
     def candidates(self, param: str) -> list[Any]:
         if param in SHARED_PARAMS:
             return [SHARED_PARAMS[param]]
@@ -172,6 +202,45 @@ class World:
         if param == "app_label":
             return ["tenancy"]
         raise LookupError(param)
+
+
+def build_world(personas: dict[str, Any], a: Any, b: Any, ght: Any) -> World:
+    """One object of every tenant model in each establishment; A's are the targets."""
+    from conftest import give_totp
+    from rempart.accounts.services import api_token_create
+    from rempart.tenancy.services import membership_set
+
+    a_objects: list[Any] = [a, ght]
+    for factory in tenant_factories().values():
+        a_objects.append(factory(establishment=a))
+        factory(establishment=b)
+    a_objects += list(a.tenancy_membership_set.all())
+    membership_set(
+        user=personas["bob"], establishment=a, role="viewer", actor=personas["alice"]
+    )  # an audit entry of A
+    a_objects.append(
+        api_token_create(user=personas["alice"], name="alice", scopes=["tenancy:read"]).obj
+    )
+    give_totp(personas["alice"])
+    _shared_catalog(a)
+    markers = [a.name, a.finess_et, personas["alice"].email]
+    return World(a=a, b=b, personas=personas, a_objects=a_objects, a_markers=markers)
+
+
+def _shared_catalog(establishment_a: Any) -> None:
+    """A CVE of the shared catalog that applies to one of establishment A's assets."""
+    from rempart.scanning.tests.factories import FindingFactory
+    from rempart.threatwatch.tests.catalog import cve, rule
+
+    record = cve(SHARED_PARAMS["cve_id"], cvss=10.0, kev=True)
+    rule(
+        record,
+        SHARED_PARAMS["vendor"],
+        SHARED_PARAMS["product"],
+        start_including="2.0",
+        end_excluding="2.15.0",
+    )
+    FindingFactory(establishment=establishment_a, check_id="cve", key=record.cve_id)
 
 
 def rows_written() -> int:

@@ -17,12 +17,12 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from conftest import give_totp
 from tests.tenant_world import (
+    PAYLOAD,
     PUBLIC_ROUTES,
-    SHARED_PARAMS,
     Route,
     World,
+    build_world,
     discover_routes,
     establishment_fingerprint,
     rows_written,
@@ -33,25 +33,6 @@ from tests.tenant_world import (
 ROUTES = discover_routes()
 DENIED = {403, 404, 405}
 WRITE_METHODS = ("post", "put", "patch", "delete")
-# A body that most forms and serializers of the project accept, so that a view which
-# validates before checking access would be caught writing.
-PAYLOAD = {
-    "name": "Intrus",
-    "full_name": "Intrus",
-    "email": "intrus@example.org",
-    "role": "referent",
-    "language": "en",
-    "finess_et": "750712184",
-    "finess_ej": "750712184",
-    "category": "ch",
-    "city": "Ailleurs",
-    "establishment": "ch-alpha",
-    "user": "alice@ch-alpha.example.org",
-    "scopes": ["tenancy:write"],
-    "expires_on": "2099-01-01",
-    "code": "x",
-    "kind": "ght",
-}
 MAX_COMBINATIONS = 400
 
 
@@ -65,46 +46,7 @@ def test_every_tenant_model_has_a_factory() -> None:
 
 @pytest.fixture
 def world(personas: dict[str, Any], establishment_a: Any, establishment_b: Any, ght: Any) -> World:
-    from rempart.accounts.services import api_token_create
-    from rempart.tenancy.services import membership_set
-
-    a_objects: list[Any] = [establishment_a, ght]
-    for factory in tenant_factories().values():
-        a_objects.append(factory(establishment=establishment_a))
-        factory(establishment=establishment_b)
-    a_objects += list(establishment_a.tenancy_membership_set.all())
-    membership_set(
-        user=personas["bob"], establishment=establishment_a, role="viewer", actor=personas["alice"]
-    )  # an audit entry of A
-    a_objects.append(
-        api_token_create(user=personas["alice"], name="alice", scopes=["tenancy:read"]).obj
-    )
-    give_totp(personas["alice"])
-    _shared_catalog(establishment_a)
-    markers = [establishment_a.name, establishment_a.finess_et, personas["alice"].email]
-    return World(
-        a=establishment_a,
-        b=establishment_b,
-        personas=personas,
-        a_objects=a_objects,
-        a_markers=markers,
-    )
-
-
-def _shared_catalog(establishment_a: Any) -> None:
-    """A CVE of the shared catalog that applies to one of establishment A's assets."""
-    from rempart.scanning.tests.factories import FindingFactory
-    from rempart.threatwatch.tests.catalog import cve, rule
-
-    record = cve(SHARED_PARAMS["cve_id"], cvss=10.0, kev=True)
-    rule(
-        record,
-        SHARED_PARAMS["vendor"],
-        SHARED_PARAMS["product"],
-        start_including="2.0",
-        end_excluding="2.15.0",
-    )
-    FindingFactory(establishment=establishment_a, check_id="cve", key=record.cve_id)
+    return build_world(personas, establishment_a, establishment_b, ght)
 
 
 def _combinations(route: Route, world: World) -> list[dict[str, Any]]:
@@ -137,11 +79,20 @@ def _request(client: Client, method: str, url: str) -> Any:
 SIGN_IN_PAGES = ("/admin/login/", "/accounts/login/", "/accounts/reauthenticate/")
 
 
-def _is_denied(route: Route, response: Any) -> bool:
-    """403/404/405, or a redirect to a sign-in page (the admin, allauth's reauthentication)."""
+def _is_denied(route: Route, response: Any, url: str = "") -> bool:
+    """403/404/405, a redirect to a sign-in page (the admin, allauth's reauthentication), or
+    the redirect of a GET on a POST-only page to its parent page (PostOnlyRedirectMiddleware:
+    its address comes from the requested URL alone, and the parent page, a route of its own,
+    is checked by this test too)."""
     if response.status_code in DENIED:
         return True
-    return response.status_code == 302 and response["Location"].startswith(SIGN_IN_PAGES)
+    if response.status_code != 302:
+        return False
+    location = response["Location"]
+    if location.startswith(SIGN_IN_PAGES):
+        return True
+    is_get = response.request["REQUEST_METHOD"] == "GET"
+    return is_get and location != url and url.startswith(location)
 
 
 def _body(response: Any) -> str:
@@ -163,7 +114,7 @@ def test_other_establishment_is_denied(route: Route, world: World, client: Clien
         response = client.get(url)
         assert response.status_code < 500, f"GET {url} crashed"
         if route.tenant_params:
-            assert _is_denied(route, response), f"charlie read {url}: {response.status_code}"
+            assert _is_denied(route, response, url), f"charlie read {url}: {response.status_code}"
         else:
             body = _body(response)
             leaked = [marker for marker in world.a_markers if marker in body]

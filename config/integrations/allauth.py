@@ -15,13 +15,16 @@ SOCIALACCOUNT_ADAPTER = "rempart.accounts.adapters.SocialAccountAdapter"
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_SESSION_REMEMBER = False
 ACCOUNT_PASSWORD_RESET_BY_CODE_ENABLED = False
-# Lockout: after REMPART_LOGIN_ATTEMPTS failures on one account within the window the account
-# is locked for the rest of the window; per-IP limits stop spraying across accounts.
+# Throttling (rempart/accounts/throttle.py, docs/security.md): past REMPART_LOGIN_ATTEMPTS
+# failures of one login from one address, or REMPART_LOGIN_ADDRESS_ATTEMPTS from one address
+# across logins, that address waits 30 s, doubling up to REMPART_LOGIN_LOCKOUT_SECONDS. The
+# account itself is never locked: the right password from another address still works.
 LOGIN_ATTEMPTS = _env.int("REMPART_LOGIN_ATTEMPTS", default=5)
+LOGIN_ADDRESS_ATTEMPTS = _env.int("REMPART_LOGIN_ADDRESS_ATTEMPTS", default=20)
 LOGIN_LOCKOUT_SECONDS = _env.int("REMPART_LOGIN_LOCKOUT_SECONDS", default=15 * 60)
 ACCOUNT_RATE_LIMITS = {
     "login": "30/m/ip",
-    "login_failed": f"20/m/ip,{LOGIN_ATTEMPTS}/{LOGIN_LOCKOUT_SECONDS}s/key",
+    "login_failed": False,  # replaced by the throttling above (allauth's locks the account)
     "reset_password": "20/m/ip,5/m/key",
     "signup": "0/m/ip",  # no public sign-up: accounts come from invitations only
 }

@@ -36,4 +36,8 @@ SPECTACULAR_SETTINGS = {
         }
     },
     "SECURITY": [{"ApiToken": []}],
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "rempart.api.schema.document_errors",
+    ],
 }

@@ -85,3 +85,9 @@ class StaffInviteForm(forms.Form):
         assert isinstance(group_field, forms.ModelMultipleChoiceField)  # noqa: S101
         role_field.choices = OperatorRole.choices
         group_field.queryset = groups
+
+
+class UnlockForm(forms.Form):
+    """Which sign-in wait to lift (a row of the throttling table)."""
+
+    throttle = forms.IntegerField(min_value=1, widget=forms.HiddenInput)

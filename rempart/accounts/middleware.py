@@ -9,6 +9,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from rempart.accounts.adapters import FIRST_PASSWORD_SESSION_KEY
 from rempart.accounts.mfa import has_second_factor, mfa_required
 
 ALWAYS_ALLOWED = ("/static/", "/i18n/", "/accounts/logout/", "/healthz", "/favicon.ico")
@@ -24,6 +25,7 @@ class AccountRequirementsMiddleware:
         if user is None or not user.is_authenticated or request.path.startswith(ALWAYS_ALLOWED):
             return self.get_response(request)
         if user.must_change_password and request.path != reverse("account_change_password"):
+            request.session[FIRST_PASSWORD_SESSION_KEY] = True
             return self._refuse(
                 request,
                 "account_change_password",

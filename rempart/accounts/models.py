@@ -166,3 +166,31 @@ class ApiToken(TimeStampedModel):
     @property
     def is_usable(self) -> bool:
         return self.revoked_at is None and self.expires_at > timezone.now()
+
+
+class SignInThrottle(models.Model):
+    """Failed sign-ins of one login from one address, or of every login from one address
+    (`login` empty): the state of sign-in throttling (see docs/security.md).
+
+    Not tenant data: a row names what was typed in the sign-in form, which may be no
+    account at all."""
+
+    login = models.CharField(_("login"), max_length=254, blank=True)
+    address = models.CharField(_("address"), max_length=45)
+    failures = models.PositiveIntegerField(_("failures"), default=0)
+    last_failure_at = models.DateTimeField(_("last failure"))
+    blocked_until = models.DateTimeField(_("blocked until"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-last_failure_at"]
+        verbose_name = _("sign-in throttle")
+        verbose_name_plural = _("sign-in throttles")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["login", "address"], name="accounts_signinthrottle_login_address"
+            )
+        ]
+        indexes = [models.Index(fields=["address", "blocked_until"])]
+
+    def __str__(self) -> str:
+        return f"{self.login or '*'} @ {self.address}"

@@ -12,4 +12,6 @@ urlpatterns = [
     ),
     path("i18n/language/", views.language_set, name="language_set"),
     path("operator/staff/", views.staff_list, name="staff_list"),
+    path("operator/sign-in/", views.sign_in_throttles, name="sign_in_throttles"),
+    path("operator/sign-in/unlock/", views.sign_in_unlock, name="sign_in_unlock"),
 ]

@@ -16,12 +16,13 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
-from rempart.accounts import selectors, services
+from rempart.accounts import selectors, services, throttle
 from rempart.accounts.forms import (
     AcceptInvitationForm,
     ApiTokenForm,
     LanguageForm,
     StaffInviteForm,
+    UnlockForm,
 )
 from rempart.accounts.mfa import has_second_factor, mfa_required
 from rempart.core.errors import ApplicationError
@@ -168,3 +169,29 @@ def staff_list(request: AuthenticatedHttpRequest) -> HttpResponse:
             "invitations": selectors.staff_invitation_list(),
         },
     )
+
+
+@require_safe
+@operator_view(admin=True)
+def sign_in_throttles(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Sign-ins waiting after wrong passwords (by login and address), to lift the wait."""
+    return render(
+        request,
+        "accounts/sign_in_throttles.html",
+        {"throttles": throttle.throttle_list(), "policy": throttle.policy()},
+    )
+
+
+@require_POST
+@operator_view(admin=True)
+def sign_in_unlock(request: AuthenticatedHttpRequest) -> HttpResponse:
+    form = UnlockForm(request.POST)
+    if form.is_valid():
+        count = throttle.sign_in_unlock(
+            actor=request.user, pk=form.cleaned_data["throttle"], ip_address=client_ip(request)
+        )
+        if count:
+            messages.success(request, _("The wait has been lifted."))
+        else:
+            messages.info(request, _("This wait had already ended."))
+    return redirect("accounts:sign_in_throttles")

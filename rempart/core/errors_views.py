@@ -17,6 +17,10 @@ def _error(request: HttpRequest, status: int, message: str) -> HttpResponse:
     return render(request, "error.html", {"status": status, "message": message}, status=status)
 
 
+def bad_request(request: HttpRequest, message: str) -> HttpResponse:
+    return _error(request, 400, message)
+
+
 def forbidden(request: HttpRequest, exception: Any = None) -> HttpResponse:
     return _error(request, 403, _("You are not allowed to do this."))
 

@@ -174,9 +174,10 @@ def owned_save(*, actor: Any, instance: Site | Contact, ip_address: str | None =
 
 @transaction.atomic
 def owned_delete(*, actor: Any, instance: Site | Contact, ip_address: str | None = None) -> None:
+    """Delete a site or contact of an establishment (DELETE on it: the referent)."""
     _require(
-        access.can(actor, Action.CHANGE, instance.establishment),
-        _("You cannot change this establishment."),
+        access.can(actor, Action.DELETE, instance.establishment),
+        _("You cannot delete this establishment's records."),
     )
     delete_audited(
         instance=instance,

@@ -132,6 +132,7 @@ def _owned_form(
             "establishment": establishment,
             "object": instance,
             "kind": model._meta.verbose_name,
+            "can_delete": access.can(request.user, Action.DELETE, establishment),
         },
     )
 
@@ -151,7 +152,7 @@ def contact_form(
 
 
 @require_POST
-@establishment_view(Action.CHANGE)
+@establishment_view(Action.DELETE)
 def owned_delete(
     request: AuthenticatedHttpRequest, establishment: Establishment, kind: str, public_id: Any
 ) -> HttpResponse:
@@ -159,7 +160,7 @@ def owned_delete(
     if model is None:
         raise Http404
     instance = selectors.owned_get(
-        user=request.user, model=model, public_id=public_id, action=Action.CHANGE
+        user=request.user, model=model, public_id=public_id, action=Action.DELETE
     )
     services.owned_delete(actor=request.user, instance=instance, ip_address=client_ip(request))
     messages.success(request, _("Deleted."))

@@ -20,6 +20,7 @@ PAGES = [
     "/e/ch-alpha/jobs/",
     "/operator/",
     "/operator/staff/",
+    "/operator/sign-in/",
     "/operator/groups/",
     "/account/",
     "/account/tokens/new/",

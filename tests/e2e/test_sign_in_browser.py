@@ -60,3 +60,49 @@ def test_sign_in_with_mfa_switch_establishment_and_language(
     assert page.locator("h1").inner_text() == establishment_b.name
     assert "Security overview" in page.content()
     assert page.console_errors == []
+
+
+def test_first_sign_in_from_the_one_time_password_to_the_platform(
+    live_server: Any, page: Any, operator: Any
+) -> None:
+    from rempart.accounts.services import first_admin_ensure
+
+    issued = first_admin_ensure(email="admin@grades.example.org", operator=operator)
+    assert issued is not None
+    page.goto(f"{live_server.url}/accounts/login/")
+    assert page.get_by_text("Mot de passe oublié").count() == 1
+    page.fill("input[name=login]", "admin@grades.example.org")
+    page.fill("input[name=password]", issued.secret)
+    page.locator("main button[type=submit]").first.click()
+    # the one-time password must be changed first
+    page.wait_for_url("**/accounts/password/change/")
+    new = "Un nouveau mot de passe 2026!"
+    page.fill("input[name=oldpassword]", issued.secret)
+    page.fill("input[name=password1]", new)
+    page.fill("input[name=password2]", new)
+    page.locator("main button[type=submit]").first.click()
+    # then straight to the authenticator set-up, which says why, without asking the
+    # password again
+    page.wait_for_url("**/accounts/2fa/totp/activate/")
+    assert "obligatoire pour l'équipe régionale" in page.locator("main").inner_text()
+    secret = page.locator("#authenticator_secret").input_value()
+    page.fill("input[name=code]", pyotp.TOTP(secret).now())
+    page.locator("main button[type=submit]").first.click()
+    # the recovery codes, and a button that leads on to the platform
+    page.wait_for_url("**/accounts/2fa/recovery-codes/")
+    assert page.locator("#recovery_codes").input_value().count("\n") == 9
+    page.get_by_role("link", name="Continuer").click()
+    page.wait_for_url(f"{live_server.url}/operator/")
+    assert page.console_errors == []
+
+
+def test_wrong_passwords_are_answered_with_the_wait(
+    live_server: Any, page: Any, camille: Any, settings: Any
+) -> None:
+    page.goto(f"{live_server.url}/accounts/login/")
+    for _attempt in range(settings.LOGIN_ATTEMPTS):
+        page.fill("input[name=login]", camille.email)
+        page.fill("input[name=password]", "pas le bon mot de passe")
+        page.locator("main button[type=submit]").first.click()
+        page.wait_for_load_state("load")
+    assert "Réessayez dans 30 secondes" in page.locator("main").inner_text()

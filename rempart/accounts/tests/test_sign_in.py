@@ -83,16 +83,12 @@ def test_staff_without_second_factor_must_enrol(personas: dict[str, Any]) -> Non
     api = client.get("/api/v1/establishments/")
     assert api.status_code == 403
     assert api.json()["error"]["code"] == "account_setup_required"
-    # when they confirm their password (allauth asks before changing a second factor),
-    # scan the secret and confirm a code
+    # when they scan the secret and confirm a code (having just typed their password,
+    # they are not asked for it again)
     page = client.get("/accounts/2fa/totp/activate/")
-    assert page["Location"].startswith("/accounts/reauthenticate/")
-    client.post(page["Location"], {"password": PASSWORD})
-    page = client.get("/accounts/2fa/totp/activate/")
-    secret = re.search(r'id="authenticator_secret"[^>]*value="([A-Z2-7]+)"', page.content.decode())
-    assert secret, "the set-up page shows the secret"
+    assert page.status_code == 200, page.get("Location")
     activated = client.post(
-        "/accounts/2fa/totp/activate/", {"code": pyotp.TOTP(secret.group(1)).now()}
+        "/accounts/2fa/totp/activate/", {"code": pyotp.TOTP(_secret(page)).now()}
     )
     assert activated.status_code == 302
     # then the platform opens
@@ -102,11 +98,23 @@ def test_staff_without_second_factor_must_enrol(personas: dict[str, Any]) -> Non
 
 def test_establishment_can_require_mfa(personas: dict[str, Any], establishment_a: Any) -> None:
     client = Client()
-    client.force_login(personas["bob"])
+    assert _login(client, personas["bob"].email).status_code == 302
     assert client.get("/e/ch-alpha/").status_code == 200
     establishment_a.require_mfa = True
     establishment_a.save()
     assert client.get("/e/ch-alpha/")["Location"] == "/accounts/2fa/totp/activate/"
+    page = client.get("/accounts/2fa/totp/activate/").content.decode()
+    assert "CH Alpha" in page
+    assert "obligatoire" in page
+
+
+def test_a_later_second_factor_change_asks_for_the_password(personas: dict[str, Any]) -> None:
+    """Only a sign-in that just checked the password spares the confirmation: a session
+    that did not (here forced, as a stolen session would be) must confirm it."""
+    client = Client()
+    client.force_login(personas["analyst"])
+    page = client.get("/accounts/2fa/totp/deactivate/")
+    assert page["Location"].startswith("/accounts/reauthenticate/")
 
 
 def test_recovery_code_signs_in(personas: dict[str, Any]) -> None:
@@ -123,19 +131,31 @@ def test_recovery_code_signs_in(personas: dict[str, Any]) -> None:
     assert _session_user(other) is None  # a recovery code works once
 
 
-def test_lockout_after_repeated_failures(personas: dict[str, Any], settings: Any) -> None:
-    client = Client()
+def test_wrong_passwords_slow_their_address_not_the_account(
+    personas: dict[str, Any], settings: Any
+) -> None:
+    # given an attacker typing wrong passwords for bob from one address
+    attacker = Client(REMOTE_ADDR="127.0.0.66")
     for _attempt in range(settings.LOGIN_ATTEMPTS):
-        _login(client, personas["bob"].email, "wrong")
-    # then even the right password is refused for a while
-    locked = _login(client, personas["bob"].email)
-    assert _session_user(client) is None
-    assert locked.status_code in (200, 429)
-    # and another account from the same browser is not affected by bob's lock
-    assert _login(Client(), personas["alice"].email).status_code == 302
+        _login(attacker, personas["bob"].email, "wrong")
+    # then that address must wait, even with the right password, and is told for how long
+    refused = _login(attacker, personas["bob"].email)
+    assert _session_user(attacker) is None
+    assert "Réessayez dans 30 secondes" in refused.content.decode()
+    # but bob signs in from his own address, and alice from the attacker's is not affected
+    bob = Client(REMOTE_ADDR="127.0.0.10")
+    assert _login(bob, personas["bob"].email).status_code == 302
+    assert _session_user(bob) == str(personas["bob"].pk)
+    assert _login(Client(REMOTE_ADDR="127.0.0.66"), personas["alice"].email).status_code == 302
 
 
-def test_one_time_password_must_be_changed(db: Any) -> None:
+def _secret(page: Any) -> str:
+    found = re.search(r'id="authenticator_secret"[^>]*value="([A-Z2-7]+)"', page.content.decode())
+    assert found, "the set-up page shows the secret"
+    return found.group(1)
+
+
+def test_first_sign_in_leads_from_the_new_password_to_mfa_set_up(db: Any) -> None:
     from rempart.accounts.services import first_admin_ensure
     from rempart.tenancy.tests.factories import OperatorFactory
 
@@ -149,12 +169,39 @@ def test_one_time_password_must_be_changed(db: Any) -> None:
         "/accounts/password/change/",
         {"oldpassword": issued.secret, "password1": new, "password2": new},
     )
-    assert changed.status_code == 302
     issued.obj.refresh_from_db()
     assert not issued.obj.must_change_password
-    # next: operator staff must set up MFA
-    assert client.get("/operator/")["Location"] == "/accounts/2fa/totp/activate/"
+    # then straight to the MFA set-up: no password form again, no "Confirmer l'accès"
+    assert changed["Location"] == "/accounts/2fa/totp/activate/"
+    page = client.get(changed["Location"])
+    assert page.status_code == 200, page.get("Location")
+    text = page.content.decode()
+    assert "obligatoire" in text
+    assert "équipe régionale" in text
+    activated = client.post(
+        "/accounts/2fa/totp/activate/", {"code": pyotp.TOTP(_secret(page)).now()}
+    )
+    # the recovery codes, with a button that leads on to the platform
+    codes = client.get(activated["Location"])
+    assert codes.request["PATH_INFO"] == "/accounts/2fa/recovery-codes/"
+    assert re.search(r'<a [^>]*href="/"[^>]*>\s*Continuer\s*</a>', codes.content.decode())
+    assert client.get("/operator/").status_code == 200
     assert first_admin_ensure(email="other@example.org", operator=OperatorFactory()) is None
+
+
+def test_a_chosen_password_change_leads_back_to_the_profile(personas: dict[str, Any]) -> None:
+    client = Client()
+    _login(client, personas["bob"].email)
+    new = "Un autre mot de passe 2026!"
+    changed = client.post(
+        "/accounts/password/change/", {"oldpassword": PASSWORD, "password1": new, "password2": new}
+    )
+    assert changed["Location"] == "/account/"
+
+
+def test_sign_in_page_offers_the_forgotten_password_link_once(db: Any) -> None:
+    page = Client().get("/accounts/login/").content.decode()
+    assert page.count("Mot de passe oublié") == 1
 
 
 def test_password_reset_sends_a_link(personas: dict[str, Any]) -> None:

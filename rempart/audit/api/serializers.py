@@ -10,7 +10,9 @@ from rempart.tenancy.models import Establishment
 
 class AuditEntryOutputSerializer(serializers.ModelSerializer[AuditEntry]):
     establishment: serializers.SlugRelatedField[Establishment] = serializers.SlugRelatedField(
-        slug_field="slug", read_only=True
+        slug_field="slug",
+        read_only=True,
+        allow_null=True,  # platform-wide entries
     )
 
     class Meta:

@@ -11,7 +11,9 @@ from rempart.tenancy.models import Establishment
 class JobRunOutputSerializer(serializers.ModelSerializer[JobRun]):
     id = serializers.UUIDField(source="public_id", read_only=True)
     establishment: serializers.SlugRelatedField[Establishment] = serializers.SlugRelatedField(
-        slug_field="slug", read_only=True
+        slug_field="slug",
+        read_only=True,
+        allow_null=True,  # platform-wide jobs
     )
     percent = serializers.IntegerField(read_only=True)
 

@@ -171,4 +171,7 @@ class FindingOutputSerializer(serializers.ModelSerializer[Finding]):
 
 class DecisionSerializer(serializers.Serializer[Any]):
     reason = serializers.CharField()
-    until = serializers.DateField(required=False)
+
+
+class AcceptRiskSerializer(DecisionSerializer):
+    until = serializers.DateField()

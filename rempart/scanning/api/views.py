@@ -8,7 +8,6 @@ from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -130,9 +129,11 @@ class FindingViewSet(
     def get_queryset(self) -> QuerySet[Finding]:
         return super().get_queryset().select_related("asset", "assignee", "establishment")
 
-    def _decide(self, request: Request, handler: Any, extra: Any) -> Response:
+    def _decide(
+        self, request: Request, handler: Any, extra: Any, body: Any = s.DecisionSerializer
+    ) -> Response:
         finding = self.get_object()
-        data = validated(s.DecisionSerializer, request.data)
+        data = validated(body, request.data)
         finding = handler(
             finding=finding,
             actor=request.user,
@@ -142,15 +143,14 @@ class FindingViewSet(
         )
         return Response(s.FindingOutputSerializer(finding).data)
 
-    @extend_schema(request=s.DecisionSerializer, responses={200: s.FindingOutputSerializer})
+    @extend_schema(request=s.AcceptRiskSerializer, responses={200: s.FindingOutputSerializer})
     @action(detail=True, methods=["post"])
     def accept(self, request: Request, public_id: str) -> Response:
-        if "until" not in request.data:
-            raise ValidationError({"until": ["This field is required."]})
         return self._decide(
             request,
             finding_services.finding_accept_risk,
             extra=lambda data: {"until": data["until"]},
+            body=s.AcceptRiskSerializer,
         )
 
     @extend_schema(request=s.DecisionSerializer, responses={200: s.FindingOutputSerializer})

@@ -23,7 +23,9 @@ class GroupOutputSerializer(serializers.ModelSerializer[EstablishmentGroup]):
 class EstablishmentOutputSerializer(serializers.ModelSerializer[Establishment]):
     id = serializers.UUIDField(source="public_id", read_only=True)
     group: serializers.SlugRelatedField[EstablishmentGroup] = serializers.SlugRelatedField(
-        slug_field="code", read_only=True
+        slug_field="code",
+        read_only=True,
+        allow_null=True,  # not every one is in a group
     )
     department = serializers.CharField(read_only=True)
 
