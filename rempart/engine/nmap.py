@@ -6,29 +6,32 @@ detection only on the open ports that native probes did not already identify.
 
 from __future__ import annotations
 
+import io
 import os
 import shutil
 import subprocess
 import tempfile
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 from xml.etree.ElementTree import Element, ParseError
 
 from defusedxml import ElementTree
-from defusedxml.common import DefusedXmlException
+from defusedxml.common import DefusedXmlException, EntitiesForbidden, ExternalReferenceForbidden
 
 from rempart.engine.model import Host, RateLimits, Service
+from rempart.engine.problems import ProblemError
 
 
 class NmapError(RuntimeError):
     """nmap is missing, failed, or was stopped."""
 
 
-class NmapParseError(ValueError):
-    """An nmap XML document is malformed or truncated; the message says where."""
+class NmapParseError(ProblemError):
+    """An nmap XML document is malformed, truncated or refused; `problem` says what and
+    where (code + parameters)."""
 
 
 @dataclass
@@ -58,29 +61,81 @@ def parse_xml(data: bytes | str, *, source: str = "nmap XML") -> NmapRun:
     """Parse an nmap XML document (`nmap -oX`). Raises NmapParseError on bad input."""
     if isinstance(data, str):
         data = data.encode()
-    if not data.strip():
-        raise NmapParseError(f"{source}: empty document")
-    try:
-        root = ElementTree.fromstring(data, forbid_dtd=False, forbid_entities=True)
-    except (ParseError, DefusedXmlException) as exc:
-        raise NmapParseError(f"{source}: not well-formed XML, possibly truncated ({exc})") from exc
-    if root.tag != "nmaprun":
-        raise NmapParseError(f"{source}: root element is <{root.tag}>, not <nmaprun>")
-    run = NmapRun(version=root.get("version", ""))
-    for index, element in enumerate(root.iter("host")):
-        host, up = _parse_host(element, f"{source}: host #{index + 1}")
+    reader = NmapReader(io.BytesIO(data), source=source)
+    run = NmapRun()
+    for host, up in reader.hosts():
         if up:
             run.hosts.append(host)
         else:
             run.hosts_down.append(host.address)
-    finished = root.find("runstats/finished")
-    run.finished = finished is not None and finished.get("exit", "success") == "success"
-    if finished is not None and finished.get("exit") == "error":
-        run.error = finished.get("errormsg", "nmap reported an error")
+    run.version, run.finished, run.error = reader.version, reader.finished, reader.error
     return run
 
 
-def _parse_host(element: Element, where: str) -> tuple[Host, bool]:
+class NmapReader:
+    """Reads an nmap XML report host by host, in constant memory, through defusedxml: entity
+    declarations and external references are refused, and said so. Attributes of the report
+    (`version`, scanned `ports`, `finished`, `error`) are filled as they are met."""
+
+    def __init__(self, stream: IO[bytes], *, source: str) -> None:
+        self.stream, self.source = stream, source
+        self.version, self.finished, self.error = "", False, ""
+        self.ports: dict[str, str] = {"tcp": "", "udp": ""}
+
+    def hosts(self) -> Iterator[tuple[Host, bool]]:
+        """Each `<host>` as (host, is up); raises NmapParseError naming the problem."""
+        if not self._peek().strip():
+            raise NmapParseError("nmap.empty", source=self.source)
+        events = ElementTree.iterparse(
+            self.stream, events=("end",), forbid_dtd=False, forbid_entities=True
+        )
+        count = 0
+        try:
+            for _event, element in events:
+                if element.tag == "host":
+                    count += 1
+                    yield _parse_host(element, self.source, count)
+                    element.clear()
+                else:
+                    self._other(element)
+        except ParseError as exc:
+            line, column = exc.position
+            raise NmapParseError(
+                "nmap.not_xml", source=self.source, line=line, column=column
+            ) from exc
+        except DefusedXmlException as exc:
+            raise _refused(exc, self.source) from exc
+        root = events.root  # type: ignore[attr-defined]
+        if root.tag != "nmaprun":
+            raise NmapParseError("nmap.not_nmaprun", source=self.source, tag=root.tag[:50])
+
+    def _peek(self) -> bytes:
+        head = self.stream.read(4096)
+        self.stream.seek(-len(head), io.SEEK_CUR)
+        return head
+
+    def _other(self, element: Element) -> None:
+        if element.tag == "nmaprun":
+            self.version = element.get("version", "")
+        elif element.tag == "scaninfo" and element.get("protocol") in self.ports:
+            self.ports[element.get("protocol", "")] = element.get("services", "")
+        elif element.tag == "finished":
+            self.finished = element.get("exit", "success") == "success"
+            if element.get("exit") == "error":
+                self.error = element.get("errormsg", "nmap reported an error")
+
+
+def _refused(exc: DefusedXmlException, source: str) -> NmapParseError:
+    if isinstance(exc, EntitiesForbidden):
+        return NmapParseError("nmap.entity_refused", source=source, entity=str(exc.name)[:100])
+    if isinstance(exc, ExternalReferenceForbidden):
+        return NmapParseError(
+            "nmap.external_refused", source=source, entity=str(exc.sysid or "")[:200]
+        )
+    return NmapParseError("nmap.dtd_refused", source=source)
+
+
+def _parse_host(element: Element, source: str, number: int) -> tuple[Host, bool]:
     address = ""
     host = Host(address="")
     for addr in element.findall("address"):
@@ -90,7 +145,7 @@ def _parse_host(element: Element, where: str) -> tuple[Host, bool]:
         elif kind == "mac":
             host.mac, host.mac_vendor = addr.get("addr", ""), addr.get("vendor", "")
     if not address:
-        raise NmapParseError(f"{where}: no IP address")
+        raise NmapParseError("nmap.no_address", source=source, host=number)
     host.address = address
     host.hostnames = [
         h.get("name", "") for h in element.findall("hostnames/hostname") if h.get("name")
@@ -99,7 +154,7 @@ def _parse_host(element: Element, where: str) -> tuple[Host, bool]:
     if osmatch is not None:
         host.os_guess = osmatch.get("name", "")
     for port in element.findall("ports/port"):
-        service = _parse_port(port, where)
+        service = _parse_port(port, source, number)
         if service is not None:
             host.services.append(service)
     status = element.find("status")
@@ -107,17 +162,16 @@ def _parse_host(element: Element, where: str) -> tuple[Host, bool]:
     return host, up
 
 
-def _parse_port(element: Element, where: str) -> Service | None:
+def _parse_port(element: Element, source: str, host: int) -> Service | None:
     state = element.find("state")
     if state is None or state.get("state") not in ("open", "open|filtered"):
         return None
-    try:
-        number = int(element.get("portid", ""))
-    except ValueError as exc:
-        raise NmapParseError(f"{where}: invalid port {element.get('portid')!r}") from exc
-    protocol = element.get("protocol", "tcp")
+    protocol, text = element.get("protocol", "tcp"), element.get("portid", "")
+    number = int(text) if text.isdigit() else 0
     if protocol not in ("tcp", "udp") or not 0 < number < 65536:  # noqa: PLR2004
-        raise NmapParseError(f"{where}: invalid port {protocol}/{number}")
+        raise NmapParseError(
+            "nmap.invalid_port", source=source, host=host, port=f"{protocol[:10]}/{text[:10]}"
+        )
     service = Service(port=number, protocol=protocol, state=state.get("state", "open"))
     info = element.find("service")
     if info is not None:

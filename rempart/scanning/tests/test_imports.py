@@ -18,11 +18,13 @@ pytestmark = pytest.mark.django_db
 REPORT = Path(__file__).parents[2] / "engine" / "tests" / "data" / "nmap-sv.xml"
 
 
-def test_import_fills_the_inventory(personas: dict[str, Any], establishment_a: Any) -> None:
+def test_import_fills_the_inventory(
+    personas: dict[str, Any], establishment_a: Any, django_capture_on_commit_callbacks: Any
+) -> None:
     ScopeFactory(establishment=establishment_a, targets="127.0.0.1")
     client = Client()
     client.force_login(personas["alice"])
-    with REPORT.open("rb") as handle:
+    with REPORT.open("rb") as handle, django_capture_on_commit_callbacks(execute=True):
         response = client.post("/e/ch-alpha/scans/import/", {"report": handle})
     scan = Scan.objects.get()
     assert response["Location"] == f"/e/ch-alpha/scans/{scan.public_id}/"

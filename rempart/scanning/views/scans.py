@@ -19,7 +19,7 @@ from rempart.core.views import establishment_view, report_error
 from rempart.jobs.runner import job_cancel
 from rempart.scanning import diff, selectors
 from rempart.scanning.forms import LaunchForm
-from rempart.scanning.services.imports import report_import
+from rempart.scanning.services.imports import report_import_request
 from rempart.scanning.services.scans import scan_request
 from rempart.tenancy import access
 from rempart.tenancy.models import Establishment
@@ -137,26 +137,22 @@ def scan_diff_view(
 @require_POST
 @establishment_view(Action.CHANGE)
 def scan_import(request: AuthenticatedHttpRequest, establishment: Establishment) -> HttpResponse:
-    """Import an nmap XML report into the inventory (clear error when it is malformed)."""
+    """Check an nmap XML report and queue its import (clear error when it is malformed)."""
     upload = request.FILES.get("report")
     if upload is None:
         messages.error(request, _("Choose a report file."))
         return redirect("scanning:scan_list", establishment=establishment.slug)
     try:
-        scan, summary = report_import(
+        scan = report_import_request(
             establishment=establishment,
-            data=upload.read(),
+            upload=upload,
             filename=upload.name or "report.xml",
             actor=request.user,
         )
     except (ApplicationError, ValidationError) as error:
         report_error(request, None, error)
         return redirect("scanning:scan_list", establishment=establishment.slug)
-    messages.success(
-        request,
-        _("Report imported: %(hosts)d hosts, %(services)d services.")
-        % {"hosts": summary.hosts, "services": summary.services},
-    )
+    messages.success(request, _("The report is read; its import is running."))
     return redirect(
         "scanning:scan_detail", establishment=establishment.slug, public_id=scan.public_id
     )
