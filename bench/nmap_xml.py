@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import IO
 from xml.sax.saxutils import quoteattr
 
-# (port, protocol, name, product, version, extrainfo, tunnel, cpe)
+# A port: number, protocol, service name, product, version, extra information, tunnel, CPE.
 PortSpec = tuple[int, str, str, str, str, str, str, str]
 
 PROFILES: dict[str, tuple[float, str, list[str], list[PortSpec]]] = {
@@ -41,12 +41,28 @@ PROFILES: dict[str, tuple[float, str, list[str], list[PortSpec]]] = {
         "srv",
         ["VMware", "Dell"],
         [
-            (22, "tcp", "ssh", "OpenSSH", "8.4p1 Debian 5+deb11u3", "protocol 2.0", "",
-             "cpe:/a:openbsd:openssh:8.4p1"),
+            (
+                22,
+                "tcp",
+                "ssh",
+                "OpenSSH",
+                "8.4p1 Debian 5+deb11u3",
+                "protocol 2.0",
+                "",
+                "cpe:/a:openbsd:openssh:8.4p1",
+            ),
             (80, "tcp", "http", "nginx", "1.18.0", "", "", "cpe:/a:igor_sysoev:nginx:1.18.0"),
             (443, "tcp", "http", "nginx", "1.18.0", "", "ssl", "cpe:/a:igor_sysoev:nginx:1.18.0"),
-            (5432, "tcp", "postgresql", "PostgreSQL DB", "11.7 - 11.12", "", "",
-             "cpe:/a:postgresql:postgresql:11"),
+            (
+                5432,
+                "tcp",
+                "postgresql",
+                "PostgreSQL DB",
+                "11.7 - 11.12",
+                "",
+                "",
+                "cpe:/a:postgresql:postgresql:11",
+            ),
         ],
     ),
     "windows-server": (
@@ -54,12 +70,28 @@ PROFILES: dict[str, tuple[float, str, list[str], list[PortSpec]]] = {
         "srv",
         ["VMware"],
         [
-            (80, "tcp", "http", "Microsoft IIS httpd", "10.0", "", "",
-             "cpe:/a:microsoft:internet_information_services:10.0"),
+            (
+                80,
+                "tcp",
+                "http",
+                "Microsoft IIS httpd",
+                "10.0",
+                "",
+                "",
+                "cpe:/a:microsoft:internet_information_services:10.0",
+            ),
             (135, "tcp", "msrpc", "Microsoft Windows RPC", "", "", "", "cpe:/o:microsoft:windows"),
             (445, "tcp", "microsoft-ds", "", "", "", "", ""),
-            (1433, "tcp", "ms-sql-s", "Microsoft SQL Server 2016", "13.00.4001.00", "SP1", "",
-             "cpe:/a:microsoft:sql_server:2016"),
+            (
+                1433,
+                "tcp",
+                "ms-sql-s",
+                "Microsoft SQL Server 2016",
+                "13.00.4001.00",
+                "SP1",
+                "",
+                "cpe:/a:microsoft:sql_server:2016",
+            ),
             (3389, "tcp", "ms-wbt-server", "Microsoft Terminal Services", "", "", "", ""),
         ],
     ),
@@ -68,8 +100,16 @@ PROFILES: dict[str, tuple[float, str, list[str], list[PortSpec]]] = {
         "imp",
         ["Hewlett Packard", "Xerox", "Konica Minolta"],
         [
-            (80, "tcp", "http", "HP-ChaiSOE", "1.0", "HP LaserJet http config", "",
-             "cpe:/h:hp:laserjet"),
+            (
+                80,
+                "tcp",
+                "http",
+                "HP-ChaiSOE",
+                "1.0",
+                "HP LaserJet http config",
+                "",
+                "cpe:/h:hp:laserjet",
+            ),
             (443, "tcp", "http", "HP-ChaiSOE", "1.0", "", "ssl", "cpe:/h:hp:laserjet"),
             (515, "tcp", "printer", "", "", "", "", ""),
             (631, "tcp", "ipp", "HP-ChaiSOE", "1.0", "", "", ""),
@@ -113,8 +153,16 @@ PROFILES: dict[str, tuple[float, str, list[str], list[PortSpec]]] = {
         [
             (22, "tcp", "ssh", "OpenSSH", "7.4", "protocol 2.0", "", "cpe:/a:openbsd:openssh:7.4"),
             (3306, "tcp", "mysql", "MySQL", "5.7.33", "", "", "cpe:/a:mysql:mysql:5.7.33"),
-            (6379, "tcp", "redis", "Redis key-value store", "6.0.16", "", "",
-             "cpe:/a:redislabs:redis:6.0.16"),
+            (
+                6379,
+                "tcp",
+                "redis",
+                "Redis key-value store",
+                "6.0.16",
+                "",
+                "",
+                "cpe:/a:redislabs:redis:6.0.16",
+            ),
         ],
     ),
 }
@@ -165,12 +213,12 @@ def _port(spec: PortSpec, rng: random.Random) -> str:
 
 def _host(address: str, rng: random.Random, profile: str, index: int) -> str:
     _weight, prefix, vendors, ports = PROFILES[profile]
-    kept = [p for p in ports if rng.random() < 0.85] or ports[:1]  # noqa: S311  (test data)
+    kept = [p for p in ports if rng.random() < 0.85] or ports[:1]
     mac = ":".join(f"{rng.randrange(256):02X}" for _ in range(6))
     closed = len(scanned_ports()) - len(kept)
     name = (
         f'<hostname name="{prefix}-{index:05d}.ch-bench.local" type="PTR"/>\n'
-        if rng.random() < 0.8  # noqa: S311
+        if rng.random() < 0.8
         else ""
     )
     return (
@@ -187,7 +235,7 @@ def _host(address: str, rng: random.Random, profile: str, index: int) -> str:
 
 def hosts(count: int, network: str, seed: int = 11) -> Iterator[str]:
     """The `<host>` elements of `count` hosts of `network` (each one up)."""
-    rng = random.Random(seed)  # noqa: S311  (reproducible test data, not cryptography)
+    rng = random.Random(seed)
     names = list(PROFILES)
     weights = [PROFILES[n][0] for n in names]
     addresses = ipaddress.ip_network(network).hosts()

@@ -51,7 +51,7 @@ class Block:
         return iter(self.network)
 
 
-def _range(text: str) -> list[Block]:
+def _range(text: str, limit: int | None) -> list[Block]:
     start_text, _, end_text = text.partition("-")
     start = ipaddress.ip_address(start_text.strip())
     end_text = end_text.strip()
@@ -61,25 +61,26 @@ def _range(text: str) -> list[Block]:
         end = ipaddress.ip_address(end_text)
     if type(start) is not type(end) or int(end) < int(start):
         raise TargetError("target.range_order", target=text)
-    if int(end) - int(start) >= MAX_ADDRESSES:
-        raise TargetError("target.too_large", target=text, max=MAX_ADDRESSES)
+    if limit is not None and int(end) - int(start) >= limit:
+        raise TargetError("target.too_large", target=text, max=limit)
     return [Block(n) for n in ipaddress.summarize_address_range(start, end)]  # type: ignore[arg-type]
 
 
-def blocks(spec: str) -> list[Block]:
-    """The networks one target names; raises TargetError for anything else. Host names are
-    resolved (a name that does not resolve is refused like an impossible address)."""
+def blocks(spec: str, *, limit: int | None = MAX_ADDRESSES) -> list[Block]:
+    """The networks one target names (at most `limit` addresses); raises TargetError for
+    anything else. Host names are resolved (a name that does not resolve is refused like an
+    impossible address)."""
     text = spec.strip()
     if not text:
         raise TargetError("target.empty")
     try:
         if "/" in text:
             network = ipaddress.ip_network(text, strict=False)
-            if network.num_addresses > MAX_ADDRESSES:
-                raise TargetError("target.too_large", target=text, max=MAX_ADDRESSES)
+            if limit is not None and network.num_addresses > limit:
+                raise TargetError("target.too_large", target=text, max=limit)
             return [Block(network, hosts_only=network.version == 4)]  # noqa: PLR2004
         if "-" in text and _is_address(text.split("-", 1)[0]):
-            return _range(text)
+            return _range(text, limit)
         return [Block(ipaddress.ip_network(text))]
     except TargetError:
         raise
@@ -136,7 +137,7 @@ def _collect(specs: Iterable[str], *, limit: int | None) -> tuple[list[Block], l
     errors: list[Problem] = []
     for spec in dict.fromkeys(s.strip() for s in specs):
         try:
-            found.update(dict.fromkeys(blocks(spec)))
+            found.update(dict.fromkeys(blocks(spec, limit=limit)))
         except TargetError as exc:
             errors.append(exc.problem)
     if not errors and limit is not None:

@@ -111,4 +111,5 @@ def import_report_job(context: JobContext, *, scan_id: int) -> dict[str, Any]:
         "services": summary.services,
         "ignored": summary.dropped_count,
         "fixed": summary.fixed,
+        "seconds": {phase: round(value, 2) for phase, value in summary.seconds.items()},
     }

@@ -17,6 +17,7 @@ be resumed: running the job again for the same scan rewrites the same rows and c
 from __future__ import annotations
 
 import tempfile
+import time
 from collections.abc import Callable
 from typing import IO, Any
 
@@ -146,6 +147,7 @@ def report_import_run(
     """Write a checked report into the inventory (the job's work; see the module)."""
     scan.status, scan.started_at, scan.error = ScanStatus.RUNNING, timezone.now(), ""
     scan.save(update_fields=["status", "started_at", "error", "updated_at"])
+    clock = time.perf_counter()
     with scan.result_file.open("rb") as stream:
         header, hosts = read_spool(stream)
         result = _result(header)
@@ -157,8 +159,12 @@ def report_import_run(
             if progress is not None:
                 progress(writer.hosts, header.kept)
     summary = ImportSummary(dropped=header.dropped[:], dropped_count=header.dropped_count)
+    summary.seconds["inventory"] = time.perf_counter() - clock
     scan_result_finish(scan=scan, result=result, writer=writer, summary=summary, actor=actor)
+    summary.seconds["lifecycle"] = time.perf_counter() - clock - summary.seconds["inventory"]
+    clock = time.perf_counter()
     correlate_seen(scan)
+    summary.seconds["correlation"] = time.perf_counter() - clock
     return summary
 
 

@@ -10,9 +10,12 @@ rows (an interrupted import can be run again).
 from __future__ import annotations
 
 import datetime as dt
+import ipaddress
+import uuid
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import islice
+from typing import Any
 
 from django.db import transaction
 
@@ -20,12 +23,33 @@ from rempart.core.db import write_turn
 from rempart.engine.model import Host as EngineHost
 from rempart.engine.model import Service as EngineService
 from rempart.engine.ports import parse_spec
+from rempart.scanning.choices import Criticality
 from rempart.scanning.models import Asset, Service
 from rempart.scanning.services.classify import guess_class
+from rempart.scanning.services.upsert import Upsert
 
-BATCH_HOSTS = 500
-ASSET_UPDATED = ["hostnames", "mac", "mac_vendor", "os_guess", "asset_class", "last_seen"]
-SERVICE_UPDATED = ["name", "product", "version", "extrainfo", "cpe", "tunnel", "is_open"]
+BATCH_HOSTS = 250
+KNOWN = ("pk", "address", "hostnames", "mac", "mac_vendor", "os_guess", "asset_class",
+         "class_set_manually", "first_seen")  # fmt: skip
+ASSETS = Upsert(
+    Asset,
+    ["public_id", "created_at", "updated_at", "establishment", "address", "name", "hostnames",
+     "mac", "mac_vendor", "os_guess", "asset_class", "class_set_manually", "criticality", "tags",
+     "first_seen", "last_seen"],
+    unique=["establishment", "address"],
+    update=["hostnames", "mac", "mac_vendor", "os_guess", "asset_class", "last_seen",
+            "updated_at"],
+    returning=["id", "address"],
+)  # fmt: skip
+SERVICES = Upsert(
+    Service,
+    ["public_id", "created_at", "updated_at", "establishment", "asset", "port", "protocol",
+     "name", "product", "version", "extrainfo", "cpe", "tunnel", "is_open", "first_seen",
+     "last_seen"],
+    unique=["asset", "port", "protocol"],
+    update=["name", "product", "version", "extrainfo", "cpe", "tunnel", "is_open", "last_seen",
+            "updated_at"],
+)  # fmt: skip
 
 
 def batches(hosts: Iterable[EngineHost], size: int = BATCH_HOSTS) -> Iterator[list[EngineHost]]:
@@ -59,80 +83,57 @@ class InventoryWriter:
     def write(self, hosts: list[EngineHost]) -> None:
         """Upsert one batch of hosts and their services (one short transaction)."""
         merged = _merge_duplicates(hosts)
-        known = {
-            a.address: a
-            for a in Asset.objects.filter(
-                establishment_id=self.establishment_id, address__in=list(merged)
-            ).only(
-                "pk",
-                "address",
-                "hostnames",
-                "mac",
-                "mac_vendor",
-                "os_guess",
-                "asset_class",
-                "class_set_manually",
-                "first_seen",
-            )
-        }
-        assets = [self._asset(host, known.get(address)) for address, host in merged.items()]
-        open_before = self._open_services([a.pk for a in known.values()])
+        known = self._known(list(merged))
+        rows = [self._asset_row(host, known.get(address)) for address, host in merged.items()]
+        open_before = self._open_services([k[0] for k in known.values()])
         with write_turn(), transaction.atomic():
-            Asset.objects.bulk_create(
-                assets,
-                update_conflicts=True,
-                unique_fields=["establishment", "address"],
-                update_fields=[*ASSET_UPDATED, "updated_at"],
+            ids = {str(address): pk for pk, address in ASSETS.execute(rows)}
+            SERVICES.execute(
+                [
+                    self._service_row(ids[address], item)
+                    for address, host in merged.items()
+                    for item in host.services
+                ]
             )
-            services = [
-                self._service(asset.pk, item)
-                for asset in assets
-                for item in _unique_services(merged[asset.address])
-            ]
-            Service.objects.bulk_create(
-                services,
-                update_conflicts=True,
-                unique_fields=["asset", "port", "protocol"],
-                update_fields=[*SERVICE_UPDATED, "last_seen", "updated_at"],
-            )
-            self._close(open_before, assets, merged)
+            self._close(open_before, ids, merged)
         self._remember(merged)
 
-    def _asset(self, host: EngineHost, known: Asset | None) -> Asset:
-        texts = [host.os_guess, host.mac_vendor, *(s.product for s in host.services)]
-        asset_class = (
-            known.asset_class
-            if known is not None and known.class_set_manually
-            else guess_class((s.port for s in host.services), texts)
-        )
-        return Asset(
-            establishment_id=self.establishment_id,
-            address=host.address,
-            hostnames=sorted(set(known.hostnames if known else []) | set(host.hostnames)),
-            mac=(host.mac or (known.mac if known else ""))[:17],
-            mac_vendor=(host.mac_vendor or (known.mac_vendor if known else ""))[:200],
-            os_guess=(host.os_guess or (known.os_guess if known else ""))[:200],
-            asset_class=asset_class,
-            first_seen=known.first_seen if known else self.now,
-            last_seen=self.now,
-        )
+    def _known(self, addresses: list[str]) -> dict[str, tuple[Any, ...]]:
+        """What the inventory holds of these addresses: (pk, hostnames, mac, mac vendor,
+        OS, class, class set by a person, first seen)."""
+        rows = Asset.objects.filter(
+            establishment_id=self.establishment_id, address__in=addresses
+        ).values_list(*KNOWN)
+        return {str(row[1]): (row[0], *row[2:]) for row in rows}
 
-    def _service(self, asset_id: int, item: EngineService) -> Service:
-        return Service(
-            establishment_id=self.establishment_id,
-            asset_id=asset_id,
-            port=item.port,
-            protocol=item.protocol,
-            name=item.name[:100],
-            product=item.product[:200],
-            version=item.version[:200],
-            extrainfo=item.extrainfo[:300],
-            cpe=(item.cpe[0] if item.cpe else "")[:300],
-            tunnel=item.tunnel[:10],
-            is_open=True,
-            first_seen=self.now,
-            last_seen=self.now,
+    def _asset_row(self, host: EngineHost, known: tuple[Any, ...] | None) -> tuple[Any, ...]:
+        _pk, hostnames, mac, vendor, os_guess, asset_class, manual, first_seen = known or (
+            None,
+            [],
+            "",
+            "",
+            "",
+            "",
+            False,
+            self.now,
         )
+        if not manual:
+            texts = [host.os_guess, host.mac_vendor, *(s.product for s in host.services)]
+            asset_class = guess_class((s.port for s in host.services), texts)
+        return (
+            uuid.uuid4(), self.now, self.now, self.establishment_id, host.address, "",
+            sorted(set(hostnames) | set(host.hostnames)), (host.mac or mac)[:17],
+            (host.mac_vendor or vendor)[:200], (host.os_guess or os_guess)[:200], asset_class,
+            manual, Criticality.MEDIUM, [], first_seen, self.now,
+        )  # fmt: skip
+
+    def _service_row(self, asset_id: int, item: EngineService) -> tuple[Any, ...]:
+        return (
+            uuid.uuid4(), self.now, self.now, self.establishment_id, asset_id, item.port,
+            item.protocol, item.name[:100], item.product[:200], item.version[:200],
+            item.extrainfo[:300], (item.cpe[0] if item.cpe else "")[:300], item.tunnel[:10],
+            True, self.now, self.now,
+        )  # fmt: skip
 
     @staticmethod
     def _open_services(asset_ids: list[int]) -> list[tuple[int, int, int, str]]:
@@ -147,14 +148,14 @@ class InventoryWriter:
     def _close(
         self,
         open_before: list[tuple[int, int, int, str]],
-        assets: list[Asset],
+        ids: dict[str, int],
         merged: dict[str, EngineHost],
     ) -> None:
         """Services open before, scanned now (their port was in the scan) and not seen."""
         seen = {
-            (asset.pk, item.port, item.protocol)
-            for asset in assets
-            for item in merged[asset.address].services
+            (ids[address], item.port, item.protocol)
+            for address, host in merged.items()
+            for item in host.services
         }
         closed = [
             pk
@@ -175,15 +176,15 @@ class InventoryWriter:
 
 
 def _merge_duplicates(hosts: list[EngineHost]) -> dict[str, EngineHost]:
-    """One host per address (a report may list one twice): the later one's services added."""
+    """One host per address, as the database writes it (a report may list one twice: the
+    later one's services are added), each port once."""
     merged: dict[str, EngineHost] = {}
     for host in hosts:
-        if host.address in merged:
-            merged[host.address].services.extend(host.services)
+        address = str(ipaddress.ip_address(host.address))
+        if address in merged:
+            merged[address].services.extend(host.services)
         else:
-            merged[host.address] = host
+            merged[address] = replace(host, address=address)
+    for host in merged.values():
+        host.services = list({(s.port, s.protocol): s for s in host.services}.values())
     return merged
-
-
-def _unique_services(host: EngineHost) -> list[EngineService]:
-    return list({(s.port, s.protocol): s for s in host.services}.values())

@@ -51,6 +51,7 @@ class ImportSummary:
     not_covered: int = 0
     dropped: list[str] = field(default_factory=list)  # the first out-of-scope addresses
     dropped_count: int = 0
+    seconds: dict[str, float] = field(default_factory=dict)  # time spent in each phase
 
     def drop(self, address: str) -> None:
         self.dropped_count += 1
