@@ -26,6 +26,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from rempart.audit.services import audit_record
 from rempart.core.actions import Action
 from rempart.core.errors import ApplicationError, PermissionDeniedError
 from rempart.engine.model import Coverage, ScanResult, now_iso
@@ -213,3 +214,30 @@ def _perimeter(targets: list[str], exclusions: list[str]) -> Perimeter:
             _("The establishment's scopes are invalid: %(error)s") % {"error": describe(exc)},
             code="invalid_scope",
         ) from exc
+
+
+RESUMABLE = (ScanStatus.FAILED, ScanStatus.CANCELLED)
+
+
+def report_import_resumable(scan: Scan) -> bool:
+    return (
+        scan.source == ScanSource.NMAP
+        and scan.status in RESUMABLE
+        and scan.result_file.name.endswith(".hosts.jsonl.gz")
+    )
+
+
+@transaction.atomic
+def report_import_resume(*, scan: Scan, actor: Any, ip_address: str | None = None) -> Scan:
+    """Queue a failed or cancelled import again (CHANGE on the establishment)."""
+    if not access.can(actor, Action.CHANGE, scan.establishment):
+        raise PermissionDeniedError(_("You cannot import reports for this establishment."))
+    if not report_import_resumable(scan):
+        raise ApplicationError(_("Only a failed or cancelled import can be resumed."))
+    scan.status, scan.error = ScanStatus.QUEUED, ""
+    scan.save(update_fields=["status", "error", "updated_at"])
+    audit_record(
+        actor=actor, verb="scanning.scan.import_resumed", target=scan, ip_address=ip_address
+    )
+    _enqueue(scan, actor, scan.result_file.name.rsplit("/", 1)[-1])
+    return scan
