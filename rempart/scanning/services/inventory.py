@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import ipaddress
-import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from itertools import islice
@@ -26,11 +25,12 @@ from rempart.engine.ports import parse_spec
 from rempart.scanning.choices import Criticality
 from rempart.scanning.models import Asset, Service
 from rempart.scanning.services.classify import guess_class
-from rempart.scanning.services.upsert import Upsert
+from rempart.scanning.services.upsert import Upsert, db_datetime, new_public_id
 
 BATCH_HOSTS = 250
 KNOWN = ("pk", "address", "hostnames", "mac", "mac_vendor", "os_guess", "asset_class",
          "class_set_manually", "first_seen")  # fmt: skip
+NEW = (None, [], "", "", "", "", False, None)  # what the inventory holds of a new address
 ASSETS = Upsert(
     Asset,
     ["public_id", "created_at", "updated_at", "establishment", "address", "name", "hostnames",
@@ -84,13 +84,16 @@ class InventoryWriter:
         """Upsert one batch of hosts and their services (one short transaction)."""
         merged = _merge_duplicates(hosts)
         known = self._known(list(merged))
-        rows = [self._asset_row(host, known.get(address)) for address, host in merged.items()]
+        stamp = db_datetime(self.now)
+        rows = [
+            self._asset_row(host, known.get(address), stamp) for address, host in merged.items()
+        ]
         open_before = self._open_services([k[0] for k in known.values()])
         with write_turn(), transaction.atomic():
             ids = {str(address): pk for pk, address in ASSETS.execute(rows)}
             SERVICES.execute(
                 [
-                    self._service_row(ids[address], item)
+                    self._service_row(ids[address], item, stamp)
                     for address, host in merged.items()
                     for item in host.services
                 ]
@@ -106,33 +109,27 @@ class InventoryWriter:
         ).values_list(*KNOWN)
         return {str(row[1]): (row[0], *row[2:]) for row in rows}
 
-    def _asset_row(self, host: EngineHost, known: tuple[Any, ...] | None) -> tuple[Any, ...]:
-        _pk, hostnames, mac, vendor, os_guess, asset_class, manual, first_seen = known or (
-            None,
-            [],
-            "",
-            "",
-            "",
-            "",
-            False,
-            self.now,
-        )
+    def _asset_row(
+        self, host: EngineHost, known: tuple[Any, ...] | None, stamp: Any
+    ) -> tuple[Any, ...]:
+        _pk, hostnames, mac, vendor, os_guess, asset_class, manual, first_seen = known or NEW
         if not manual:
             texts = [host.os_guess, host.mac_vendor, *(s.product for s in host.services)]
             asset_class = guess_class((s.port for s in host.services), texts)
         return (
-            uuid.uuid4(), self.now, self.now, self.establishment_id, host.address, "",
+            new_public_id(), stamp, stamp, self.establishment_id, host.address, "",
             sorted(set(hostnames) | set(host.hostnames)), (host.mac or mac)[:17],
             (host.mac_vendor or vendor)[:200], (host.os_guess or os_guess)[:200], asset_class,
-            manual, Criticality.MEDIUM, [], first_seen, self.now,
+            manual, str(Criticality.MEDIUM), [],
+            stamp if first_seen is None else db_datetime(first_seen), stamp,
         )  # fmt: skip
 
-    def _service_row(self, asset_id: int, item: EngineService) -> tuple[Any, ...]:
+    def _service_row(self, asset_id: int, item: EngineService, stamp: Any) -> tuple[Any, ...]:
         return (
-            uuid.uuid4(), self.now, self.now, self.establishment_id, asset_id, item.port,
+            new_public_id(), stamp, stamp, self.establishment_id, asset_id, item.port,
             item.protocol, item.name[:100], item.product[:200], item.version[:200],
             item.extrainfo[:300], (item.cpe[0] if item.cpe else "")[:300], item.tunnel[:10],
-            True, self.now, self.now,
+            True, stamp, stamp,
         )  # fmt: skip
 
     @staticmethod
