@@ -105,7 +105,7 @@ class NmapReader:
             ) from exc
         except DefusedXmlException as exc:
             raise _refused(exc, self.source) from exc
-        root = events.root  # type: ignore[attr-defined]
+        root = events.root
         if root.tag != "nmaprun":
             raise NmapParseError("nmap.not_nmaprun", source=self.source, tag=root.tag[:50])
 

@@ -63,7 +63,7 @@ def _range(text: str, limit: int | None) -> list[Block]:
         raise TargetError("target.range_order", target=text)
     if limit is not None and int(end) - int(start) >= limit:
         raise TargetError("target.too_large", target=text, max=limit)
-    return [Block(n) for n in ipaddress.summarize_address_range(start, end)]  # type: ignore[arg-type]
+    return [Block(n) for n in ipaddress.summarize_address_range(start, end)]
 
 
 def blocks(spec: str, *, limit: int | None = MAX_ADDRESSES) -> list[Block]:
@@ -165,11 +165,11 @@ def total_addresses(networks: Iterable[IPNetwork]) -> int:
     by_version: dict[int, list[IPNetwork]] = {4: [], 6: []}
     for network in networks:
         by_version[network.version].append(network)
-    return sum(
-        n.num_addresses
-        for group in by_version.values()
-        for n in ipaddress.collapse_addresses(group)  # type: ignore[type-var]
-    )
+    total = 0
+    for group in by_version.values():
+        for network in ipaddress.collapse_addresses(group):  # type: ignore[type-var]
+            total += network.num_addresses
+    return total
 
 
 def expand_all(specs: Iterable[str]) -> set[IPAddress]:

@@ -89,7 +89,7 @@ def scan_hosts(*, scan: Scan, limit: int = 200) -> tuple[list[EngineHost], int]:
         return [], 0
     try:
         with scan.result_file.open("rb") as stream:
-            if scan.result_file.name.endswith(".hosts.jsonl.gz"):
+            if str(scan.result_file.name).endswith(".hosts.jsonl.gz"):
                 header, hosts = read_spool(stream)
                 return list(islice(hosts, limit)), header.kept
             result = ScanResult.from_dict(json.loads(gzip.decompress(stream.read())))

@@ -70,7 +70,7 @@ def spool_report(
     return header
 
 
-def _count(header: SpoolHeader, host: Host, up: bool, perimeter: Perimeter, out: IO[bytes]) -> None:
+def _count(header: SpoolHeader, host: Host, up: bool, perimeter: Perimeter, out: Any) -> None:
     if not up:
         header.hosts_down += 1
         return

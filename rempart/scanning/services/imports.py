@@ -223,7 +223,7 @@ def report_import_resumable(scan: Scan) -> bool:
     return (
         scan.source == ScanSource.NMAP
         and scan.status in RESUMABLE
-        and scan.result_file.name.endswith(".hosts.jsonl.gz")
+        and str(scan.result_file.name or "").endswith(".hosts.jsonl.gz")
     )
 
 
@@ -239,5 +239,5 @@ def report_import_resume(*, scan: Scan, actor: Any, ip_address: str | None = Non
     audit_record(
         actor=actor, verb="scanning.scan.import_resumed", target=scan, ip_address=ip_address
     )
-    _enqueue(scan, actor, scan.result_file.name.rsplit("/", 1)[-1])
+    _enqueue(scan, actor, str(scan.result_file.name).rsplit("/", 1)[-1])
     return scan

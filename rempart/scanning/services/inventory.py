@@ -30,7 +30,16 @@ from rempart.scanning.services.upsert import Upsert, db_datetime, new_public_id
 BATCH_HOSTS = 250
 KNOWN = ("pk", "address", "hostnames", "mac", "mac_vendor", "os_guess", "asset_class",
          "class_set_manually", "first_seen")  # fmt: skip
-NEW = (None, [], "", "", "", "", False, None)  # what the inventory holds of a new address
+NEW: tuple[Any, ...] = (
+    None,
+    [],
+    "",
+    "",
+    "",
+    "",
+    False,
+    None,
+)  # what the inventory holds of a new address
 ASSETS = Upsert(
     Asset,
     ["public_id", "created_at", "updated_at", "establishment", "address", "name", "hostnames",

@@ -127,9 +127,9 @@ class _Lifecycle:
                 establishment=self.establishment, address__in=wanted[start : start + 500]
             ):
                 self.assets[asset.address] = asset
-        addresses = {asset.pk: address for address, asset in self.assets.items()}
-        for service in Service.objects.filter(asset_id__in=list(addresses)):
-            key = (addresses[service.asset_id], service.port, service.protocol)
+        by_pk = {asset.pk: address for address, asset in self.assets.items()}
+        for service in Service.objects.filter(asset_id__in=list(by_pk)):
+            key = (by_pk[service.asset_id], service.port, service.protocol)
             self.services[key] = service
 
     # --- findings ---------------------------------------------------------------------------

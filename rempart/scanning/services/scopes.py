@@ -212,7 +212,8 @@ def _authorised_scope_for(establishment: Any, targets: list[str]) -> Scope:
         except ApplicationError:
             continue
         if not missing:
-            return scope
+            found: Scope = scope
+            return found
         offending = missing if offending is None or len(missing) < len(offending) else offending
     if offending is None:
         offending = outside_scope(Scope(targets="0.0.0.0/32"), targets)

@@ -76,7 +76,7 @@ class Upsert:
         )
 
     def _column(self, name: str) -> str:
-        return self.model._meta.get_field(name).column  # type: ignore[union-attr]
+        return str(self.model._meta.get_field(name).column)  # type: ignore[union-attr]
 
 
 def db_datetime(value: dt.datetime) -> Any:
