@@ -12,26 +12,17 @@ import shutil
 import subprocess
 import tempfile
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
-from xml.etree.ElementTree import Element, ParseError
+from typing import Any
 
-from defusedxml import ElementTree
-from defusedxml.common import DefusedXmlException, EntitiesForbidden, ExternalReferenceForbidden
-
-from rempart.engine.model import Host, RateLimits, Service
-from rempart.engine.problems import ProblemError
+from rempart.engine.model import Host, RateLimits
+from rempart.engine.nmap_reader import NmapParseError, NmapReader
 
 
 class NmapError(RuntimeError):
     """nmap is missing, failed, or was stopped."""
-
-
-class NmapParseError(ProblemError):
-    """An nmap XML document is malformed, truncated or refused; `problem` says what and
-    where (code + parameters)."""
 
 
 @dataclass
@@ -70,124 +61,6 @@ def parse_xml(data: bytes | str, *, source: str = "nmap XML") -> NmapRun:
             run.hosts_down.append(host.address)
     run.version, run.finished, run.error = reader.version, reader.finished, reader.error
     return run
-
-
-class NmapReader:
-    """Reads an nmap XML report host by host, in constant memory, through defusedxml: entity
-    declarations and external references are refused, and said so. Attributes of the report
-    (`version`, scanned `ports`, `finished`, `error`) are filled as they are met."""
-
-    def __init__(self, stream: IO[bytes], *, source: str) -> None:
-        self.stream, self.source = stream, source
-        self.version, self.finished, self.error = "", False, ""
-        self.ports: dict[str, str] = {"tcp": "", "udp": ""}
-
-    def hosts(self) -> Iterator[tuple[Host, bool]]:
-        """Each `<host>` as (host, is up); raises NmapParseError naming the problem."""
-        if not self._peek().strip():
-            raise NmapParseError("nmap.empty", source=self.source)
-        events = ElementTree.iterparse(
-            self.stream, events=("end",), forbid_dtd=False, forbid_entities=True
-        )
-        count = 0
-        try:
-            for _event, element in events:
-                if element.tag == "host":
-                    count += 1
-                    yield _parse_host(element, self.source, count)
-                    element.clear()
-                else:
-                    self._other(element)
-        except ParseError as exc:
-            line, column = exc.position
-            raise NmapParseError(
-                "nmap.not_xml", source=self.source, line=line, column=column
-            ) from exc
-        except DefusedXmlException as exc:
-            raise _refused(exc, self.source) from exc
-        root = events.root
-        if root.tag != "nmaprun":
-            raise NmapParseError("nmap.not_nmaprun", source=self.source, tag=root.tag[:50])
-
-    def _peek(self) -> bytes:
-        head = self.stream.read(4096)
-        self.stream.seek(-len(head), io.SEEK_CUR)
-        return head
-
-    def _other(self, element: Element) -> None:
-        if element.tag == "nmaprun":
-            self.version = element.get("version", "")
-        elif element.tag == "scaninfo" and element.get("protocol") in self.ports:
-            self.ports[element.get("protocol", "")] = element.get("services", "")
-        elif element.tag == "finished":
-            self.finished = element.get("exit", "success") == "success"
-            if element.get("exit") == "error":
-                self.error = element.get("errormsg", "nmap reported an error")
-
-
-def _refused(exc: DefusedXmlException, source: str) -> NmapParseError:
-    if isinstance(exc, EntitiesForbidden):
-        return NmapParseError("nmap.entity_refused", source=source, entity=str(exc.name)[:100])
-    if isinstance(exc, ExternalReferenceForbidden):
-        return NmapParseError(
-            "nmap.external_refused", source=source, entity=str(exc.sysid or "")[:200]
-        )
-    return NmapParseError("nmap.dtd_refused", source=source)
-
-
-def _parse_host(element: Element, source: str, number: int) -> tuple[Host, bool]:
-    address = ""
-    host = Host(address="")
-    for addr in element.findall("address"):
-        kind = addr.get("addrtype")
-        if kind in ("ipv4", "ipv6") and not address:
-            address = addr.get("addr", "")
-        elif kind == "mac":
-            host.mac, host.mac_vendor = addr.get("addr", ""), addr.get("vendor", "")
-    if not address:
-        raise NmapParseError("nmap.no_address", source=source, host=number)
-    host.address = address
-    host.hostnames = [
-        h.get("name", "") for h in element.findall("hostnames/hostname") if h.get("name")
-    ]
-    osmatch = element.find("os/osmatch")
-    if osmatch is not None:
-        host.os_guess = osmatch.get("name", "")
-    for port in element.findall("ports/port"):
-        service = _parse_port(port, source, number)
-        if service is not None:
-            host.services.append(service)
-    status = element.find("status")
-    up = status is None or status.get("state") == "up"
-    return host, up
-
-
-def _parse_port(element: Element, source: str, host: int) -> Service | None:
-    state = element.find("state")
-    if state is None or state.get("state") not in ("open", "open|filtered"):
-        return None
-    protocol, text = element.get("protocol", "tcp"), element.get("portid", "")
-    number = int(text) if text.isdigit() else 0
-    if protocol not in ("tcp", "udp") or not 0 < number < 65536:  # noqa: PLR2004
-        raise NmapParseError(
-            "nmap.invalid_port", source=source, host=host, port=f"{protocol[:10]}/{text[:10]}"
-        )
-    service = Service(port=number, protocol=protocol, state=state.get("state", "open"))
-    info = element.find("service")
-    if info is not None:
-        service.name = info.get("name", "")
-        service.product = info.get("product", "")
-        if any(character.isspace() for character in service.name):
-            # nmap 7.93's mqtt-subscribe (a version script) stores the broker's version text
-            # ("mosquitto version 2.0.11") as the service *name*; real names have no space.
-            service.product, service.name = service.product or service.name, ""
-        service.version = info.get("version", "")
-        service.extrainfo = info.get("extrainfo", "")
-        service.tunnel = info.get("tunnel", "")
-        service.cpe = [c.text.strip() for c in info.findall("cpe") if c.text]
-        if info.get("method") == "probed":
-            service.identified_by = "nmap"
-    return service
 
 
 # --- running -----------------------------------------------------------------------------
@@ -321,3 +194,19 @@ def merge_versions(host: Host, detected: NmapRun) -> None:
                 setattr(current, name, value)
         if service.cpe:
             current.cpe = service.cpe
+
+
+__all__ = [
+    "NmapError",
+    "NmapParseError",
+    "NmapReader",
+    "NmapRun",
+    "detect_versions",
+    "discover",
+    "merge_versions",
+    "nmap_path",
+    "parse_xml",
+    "privileged",
+    "run",
+    "version",
+]

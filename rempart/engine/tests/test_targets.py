@@ -192,3 +192,42 @@ def test_entity_declarations_are_refused_and_said_so(
     assert caught.value.problem.params["entity"] == named
     assert "possibly truncated" not in str(caught.value)
     assert "entity" in str(caught.value)
+
+
+def test_nmap_reader_keeps_what_belongs_to_each_host() -> None:
+    document = b"""<?xml version="1.0"?><!DOCTYPE nmaprun>
+<nmaprun version="7.93"><scaninfo type="syn" protocol="tcp" services="22,80,443"/>
+<hosthint><status state="up"/><address addr="10.0.0.9" addrtype="ipv4"/></hosthint>
+<host><status state="up"/><address addr="10.0.0.1" addrtype="ipv4"/>
+<address addr="00:11:22:33:44:55" addrtype="mac" vendor="Dell"/>
+<hostnames><hostname name="pc-1.local" type="PTR"/></hostnames>
+<ports><extraports state="closed" count="1"/>
+<port protocol="tcp" portid="22"><state state="open"/><service name="ssh" product="OpenSSH"
+ version="8.4p1" method="probed"><cpe>cpe:/a:openbsd:openssh:8.4p1</cpe></service>
+<script id="x" output="y"><elem key="state">z</elem></script></port>
+<port protocol="tcp" portid="80"><state state="closed"/></port>
+<port protocol="tcp" portid="443"><state state="open"/></port></ports>
+<os><osmatch name="Linux 5.X"><osclass><cpe>cpe:/o:linux:linux_kernel:5</cpe></osclass></osmatch>
+<osmatch name="Linux 4.X"/></os></host>
+<host><status state="down"/><address addr="10.0.0.2" addrtype="ipv4"/></host>
+<runstats><finished exit="success"/></runstats></nmaprun>"""
+    run = parse_xml(document, source="rich.xml")
+    assert [h.address for h in run.hosts] == ["10.0.0.1"]
+    assert run.hosts_down == ["10.0.0.2"]
+    host = run.hosts[0]
+    assert (host.mac, host.mac_vendor, host.hostnames) == (
+        "00:11:22:33:44:55",
+        "Dell",
+        ["pc-1.local"],
+    )
+    assert host.os_guess == "Linux 5.X"
+    ssh, https = host.services
+    assert (ssh.port, ssh.name, ssh.product, ssh.cpe) == (
+        22,
+        "ssh",
+        "OpenSSH",
+        ["cpe:/a:openbsd:openssh:8.4p1"],
+    )
+    assert ssh.identified_by == "nmap"
+    assert (https.port, https.name, https.cpe) == (443, "", [])
+    assert run.finished
