@@ -69,6 +69,16 @@ def test_hosts_outside_the_scopes_are_ignored(
     assert not Asset.objects.exists()
 
 
+def checked_report(establishment: Any, path: Path, *, hosts: int, actor: Any = None) -> Scan:
+    """A generated report of `hosts` hosts in 10.20.0.0/16, checked and waiting for its job."""
+    path.write_bytes(report(hosts, "10.20.0.0/16"))
+    with path.open("rb") as upload:
+        return report_import_request(
+            establishment=establishment, upload=upload, filename=path.name, actor=actor,
+            enqueue=False,
+        )  # fmt: skip
+
+
 def _import(path: Path) -> Scan:
     call_command("import_scan", str(path), establishment="ch-alpha")
     return Scan.objects.order_by("-created_at").first()  # type: ignore[return-value]
@@ -126,12 +136,7 @@ def test_a_cancelled_import_changes_no_finding_and_can_be_resumed(
     finding = FindingFactory(establishment=establishment_a, asset=asset, port=23, protocol="tcp")
     # (the report shows 10.20.0.2 with 445 and 3389 open; 23 is among its scanned ports)
     path = tmp_path / "big.xml"
-    path.write_bytes(report(800, "10.20.0.0/16"))
-    with path.open("rb") as upload:
-        scan = report_import_request(
-            establishment=establishment_a, upload=upload, filename="big.xml", actor=None,
-            enqueue=False,
-        )  # fmt: skip
+    scan = checked_report(establishment_a, path, hosts=800)
 
     def cancel_after_first_batch(run: JobRun) -> None:
         if run.progress_done:
@@ -168,12 +173,7 @@ def test_another_writer_is_not_blocked_during_an_import(
     # given a report of several batches, checked and queued
     ScopeFactory(establishment=establishment_a, targets="10.20.0.0/16")
     path = tmp_path / "big.xml"
-    path.write_bytes(report(2500, "10.20.0.0/16"))
-    with path.open("rb") as upload:
-        scan = report_import_request(
-            establishment=establishment_a, upload=upload, filename="big.xml", actor=None,
-            enqueue=False,
-        )  # fmt: skip
+    scan = checked_report(establishment_a, path, hosts=2500)
     stop, written, errors = threading.Event(), [], []
 
     def other_writer() -> None:  # e.g. a person editing the establishment meanwhile

@@ -12,11 +12,10 @@ import pytest
 from django.core.files.base import ContentFile
 from django.test import Client
 
-from bench.nmap_xml import report
 from rempart.scanning.models import Finding, Scan
-from rempart.scanning.services.imports import report_import_request
 from rempart.scanning.services.results import scan_result_import
 from rempart.scanning.tests.factories import ScanFactory, ScopeFactory
+from rempart.scanning.tests.test_imports import checked_report
 from rempart.scanning.tests.test_lifecycle import _result
 
 pytestmark = pytest.mark.django_db
@@ -78,12 +77,7 @@ def test_a_cancelled_import_is_resumed_from_its_page(
 ) -> None:
     ScopeFactory(establishment=establishment_a, targets="10.20.0.0/16")
     path = tmp_path / "r.xml"
-    path.write_bytes(report(20, "10.20.0.0/16"))
-    with path.open("rb") as upload:
-        scan = report_import_request(
-            establishment=establishment_a, upload=upload, filename="r.xml", actor=alice,
-            enqueue=False,
-        )  # fmt: skip
+    scan = checked_report(establishment_a, path, hosts=20, actor=alice)
     scan.status = "cancelled"
     scan.save()
     client = _client(alice)
