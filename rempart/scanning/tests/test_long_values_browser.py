@@ -1,6 +1,6 @@
 """A 200-character scope name (no space; the issue saw 225 on SQLite) wraps on the scanning
-pages: none is wider than the window in Chromium at 1440 px, nor the detail pages on a phone (list pages get their
-responsive tables with the move to django-tables2)."""
+pages: none is wider than the window in Chromium at 1440 px, nor the detail pages on a phone
+(list pages get their responsive tables with the move to django-tables2)."""
 
 from __future__ import annotations
 
