@@ -75,7 +75,7 @@ class Upsert:
             for start in range(0, len(rows), PG_ROWS):
                 chunk = [self._json(row) for row in rows[start : start + PG_ROWS]]
                 columns = [list(c) for c in zip(*chunk, strict=True)]
-                cursor.execute(self._sql(self._unnest()), columns)  # type: ignore[arg-type]
+                cursor.execute(self._sql(self._unnest()), columns)
                 if self.returning:
                     returned.extend(cursor.fetchall())
         return returned
@@ -85,7 +85,7 @@ class Upsert:
 
     def _unnest(self) -> str:
         fields = [self.model._meta.get_field(name) for name in self.columns]
-        types = [f.db_type(connection) for f in fields]  # type: ignore[union-attr]
+        types = [f.db_type(connection) for f in fields]
         arrays = ", ".join(f"%b::{t}[]" for t in types)  # %b: bound in binary
         return f"SELECT * FROM unnest({arrays})"  # noqa: S608  (types from the model)
 
