@@ -16,6 +16,7 @@ be resumed: running the job again for the same scan rewrites the same rows and c
 
 from __future__ import annotations
 
+import io
 import tempfile
 import time
 from collections.abc import Callable
@@ -93,6 +94,22 @@ def report_import_request(
             if enqueue:
                 _enqueue(scan, actor, filename)
     return scan
+
+
+def report_import(
+    *, establishment: Any, data: bytes, filename: str, actor: Any, fmt: str = "nmap"
+) -> tuple[Scan, ImportSummary]:
+    """Check and import a report now, in this process, without a job (the demo data and
+    scripts): the same two steps as the command and the web import."""
+    scan = report_import_request(
+        establishment=establishment,
+        upload=io.BytesIO(data),
+        filename=filename,
+        actor=actor,
+        fmt=fmt,
+        enqueue=False,
+    )
+    return scan, report_import_run(scan=scan, actor=actor)
 
 
 def _perimeter_lines(establishment: Any) -> tuple[list[str], list[str]]:

@@ -18,7 +18,7 @@ from bench.nmap_xml import report
 from rempart.jobs.models import JobRun
 from rempart.jobs.runner import job_run_inline
 from rempart.scanning.models import Asset, Scan, Service
-from rempart.scanning.services.imports import report_import_request
+from rempart.scanning.services.imports import report_import, report_import_request
 from rempart.scanning.tests.factories import AssetFactory, FindingFactory, ScopeFactory
 from rempart.tenancy.models import Establishment
 
@@ -206,3 +206,13 @@ def test_another_writer_is_not_blocked_during_an_import(
     assert errors == []
     assert len(batches) >= 2
     assert any(batches[0] < moment < batches[-1] for moment in written)
+
+
+def test_an_import_in_process_returns_the_scan_and_its_summary(establishment_a: Any) -> None:
+    ScopeFactory(establishment=establishment_a, targets="10.20.0.0/24")
+    scan, summary = report_import(
+        establishment=establishment_a, data=report(30, "10.20.0.0/24"), filename="r.xml",
+        actor=None,
+    )  # fmt: skip
+    assert (scan.status, scan.hosts_up, summary.hosts) == ("completed", 30, 30)
+    assert scan.job is None
