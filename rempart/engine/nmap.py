@@ -6,6 +6,7 @@ detection only on the open ports that native probes did not already identify.
 
 from __future__ import annotations
 
+import io
 import os
 import shutil
 import subprocess
@@ -15,20 +16,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from xml.etree.ElementTree import Element, ParseError
 
-from defusedxml import ElementTree
-from defusedxml.common import DefusedXmlException
-
-from rempart.engine.model import Host, RateLimits, Service
+from rempart.engine.model import Host, RateLimits
+from rempart.engine.nmap_reader import NmapParseError, NmapReader
 
 
 class NmapError(RuntimeError):
     """nmap is missing, failed, or was stopped."""
-
-
-class NmapParseError(ValueError):
-    """An nmap XML document is malformed or truncated; the message says where."""
 
 
 @dataclass
@@ -58,82 +52,15 @@ def parse_xml(data: bytes | str, *, source: str = "nmap XML") -> NmapRun:
     """Parse an nmap XML document (`nmap -oX`). Raises NmapParseError on bad input."""
     if isinstance(data, str):
         data = data.encode()
-    if not data.strip():
-        raise NmapParseError(f"{source}: empty document")
-    try:
-        root = ElementTree.fromstring(data, forbid_dtd=False, forbid_entities=True)
-    except (ParseError, DefusedXmlException) as exc:
-        raise NmapParseError(f"{source}: not well-formed XML, possibly truncated ({exc})") from exc
-    if root.tag != "nmaprun":
-        raise NmapParseError(f"{source}: root element is <{root.tag}>, not <nmaprun>")
-    run = NmapRun(version=root.get("version", ""))
-    for index, element in enumerate(root.iter("host")):
-        host, up = _parse_host(element, f"{source}: host #{index + 1}")
+    reader = NmapReader(io.BytesIO(data), source=source)
+    run = NmapRun()
+    for host, up in reader.hosts():
         if up:
             run.hosts.append(host)
         else:
             run.hosts_down.append(host.address)
-    finished = root.find("runstats/finished")
-    run.finished = finished is not None and finished.get("exit", "success") == "success"
-    if finished is not None and finished.get("exit") == "error":
-        run.error = finished.get("errormsg", "nmap reported an error")
+    run.version, run.finished, run.error = reader.version, reader.finished, reader.error
     return run
-
-
-def _parse_host(element: Element, where: str) -> tuple[Host, bool]:
-    address = ""
-    host = Host(address="")
-    for addr in element.findall("address"):
-        kind = addr.get("addrtype")
-        if kind in ("ipv4", "ipv6") and not address:
-            address = addr.get("addr", "")
-        elif kind == "mac":
-            host.mac, host.mac_vendor = addr.get("addr", ""), addr.get("vendor", "")
-    if not address:
-        raise NmapParseError(f"{where}: no IP address")
-    host.address = address
-    host.hostnames = [
-        h.get("name", "") for h in element.findall("hostnames/hostname") if h.get("name")
-    ]
-    osmatch = element.find("os/osmatch")
-    if osmatch is not None:
-        host.os_guess = osmatch.get("name", "")
-    for port in element.findall("ports/port"):
-        service = _parse_port(port, where)
-        if service is not None:
-            host.services.append(service)
-    status = element.find("status")
-    up = status is None or status.get("state") == "up"
-    return host, up
-
-
-def _parse_port(element: Element, where: str) -> Service | None:
-    state = element.find("state")
-    if state is None or state.get("state") not in ("open", "open|filtered"):
-        return None
-    try:
-        number = int(element.get("portid", ""))
-    except ValueError as exc:
-        raise NmapParseError(f"{where}: invalid port {element.get('portid')!r}") from exc
-    protocol = element.get("protocol", "tcp")
-    if protocol not in ("tcp", "udp") or not 0 < number < 65536:  # noqa: PLR2004
-        raise NmapParseError(f"{where}: invalid port {protocol}/{number}")
-    service = Service(port=number, protocol=protocol, state=state.get("state", "open"))
-    info = element.find("service")
-    if info is not None:
-        service.name = info.get("name", "")
-        service.product = info.get("product", "")
-        if any(character.isspace() for character in service.name):
-            # nmap 7.93's mqtt-subscribe (a version script) stores the broker's version text
-            # ("mosquitto version 2.0.11") as the service *name*; real names have no space.
-            service.product, service.name = service.product or service.name, ""
-        service.version = info.get("version", "")
-        service.extrainfo = info.get("extrainfo", "")
-        service.tunnel = info.get("tunnel", "")
-        service.cpe = [c.text.strip() for c in info.findall("cpe") if c.text]
-        if info.get("method") == "probed":
-            service.identified_by = "nmap"
-    return service
 
 
 # --- running -----------------------------------------------------------------------------
@@ -267,3 +194,19 @@ def merge_versions(host: Host, detected: NmapRun) -> None:
                 setattr(current, name, value)
         if service.cpe:
             current.cpe = service.cpe
+
+
+__all__ = [
+    "NmapError",
+    "NmapParseError",
+    "NmapReader",
+    "NmapRun",
+    "detect_versions",
+    "discover",
+    "merge_versions",
+    "nmap_path",
+    "parse_xml",
+    "privileged",
+    "run",
+    "version",
+]

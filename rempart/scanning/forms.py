@@ -18,9 +18,29 @@ TIME = forms.TimeInput(attrs={"type": "time"})
 
 
 class ScopeForm(forms.ModelForm[Scope]):
+    confirm_public = forms.BooleanField(
+        label=_(
+            "I confirm that the public addresses among these targets belong to the "
+            "establishment, which authorises scanning them"
+        ),
+        required=False,
+        help_text=_(
+            "Needed only when a target is a public (Internet) address; the confirmation is "
+            "recorded in the audit log."
+        ),
+    )
+
     class Meta:
         model = Scope
-        fields = ["name", "targets", "tcp_ports", "udp_ports", "deep_allowed", "is_active"]
+        fields = [
+            "name",
+            "targets",
+            "confirm_public",
+            "tcp_ports",
+            "udp_ports",
+            "deep_allowed",
+            "is_active",
+        ]
         widgets = {"targets": forms.Textarea(attrs={"rows": 6})}
 
     def validate_unique(self) -> None:

@@ -7,6 +7,7 @@ import json
 from typing import Any
 
 from django.core.files.base import ContentFile
+from django.utils.translation import gettext as _
 
 from rempart.engine.model import RateLimits, ScanJob
 from rempart.engine.runner import Progress, run_scan
@@ -14,9 +15,13 @@ from rempart.jobs.models import JobRun
 from rempart.jobs.runner import JobCancelledError, JobContext, job
 from rempart.scanning import jobs_reports  # noqa: F401  (registers scanning.report)
 from rempart.scanning.models import Scan
+from rempart.scanning.services.imports import (
+    correlate_seen,
+    report_import_fail,
+    report_import_run,
+)
 from rempart.scanning.services.results import scan_result_import
 from rempart.scanning.services.scans import scan_fail, scan_mark_running
-from rempart.threatwatch.services.correlation import correlate_scan
 
 
 def engine_job(scan: Scan) -> ScanJob:
@@ -53,18 +58,14 @@ def run_scan_job(context: JobContext, *, scan_id: int) -> dict[str, Any]:
     )
     try:
         summary = scan_result_import(scan=scan, result=result)
-    except ValueError as exc:
-        scan_fail(scan, str(exc))
+    except Exception as exc:
+        scan_fail(scan, str(getattr(exc, "message", exc)))
         raise
     context.log(
         f"{summary.hosts} hosts, {summary.services} services, {summary.new} new, "
         f"{summary.fixed} fixed, {summary.reopened} reopened"
     )
-    correlated = correlate_scan(scan)
-    context.log(
-        f"known vulnerabilities: {correlated.matched} on {correlated.services} services "
-        f"({correlated.created} new)"
-    )
+    context.log(f"known vulnerabilities: {correlate_seen(scan)}")
     if result.status == "cancelled":
         raise JobCancelledError
     if result.status == "failed":
@@ -75,4 +76,40 @@ def run_scan_job(context: JobContext, *, scan_id: int) -> dict[str, Any]:
         "new": summary.new,
         "fixed": summary.fixed,
         "reopened": summary.reopened,
+    }
+
+
+@job("scanning.import")
+def import_report_job(context: JobContext, *, scan_id: int) -> dict[str, Any]:
+    """Write a checked report into the inventory (`services.imports`); run again for the
+    same scan, it resumes: the batches already written are rewritten identically."""
+    scan = Scan.objects.select_related("establishment").get(pk=scan_id)
+
+    def show(done: int, total: int) -> None:
+        context.progress(
+            done,
+            total,
+            message=_("%(done)s of %(total)s hosts written") % {"done": done, "total": total},
+        )
+
+    try:
+        summary = report_import_run(
+            scan=scan,
+            actor=context.run.actor,
+            progress=show,
+            check_cancelled=context.check_cancelled,
+        )
+    except JobCancelledError:
+        report_import_fail(scan, cancelled=True, reason=_("Cancelled by a user."))
+        raise
+    except Exception as exc:
+        report_import_fail(scan, cancelled=False, reason=str(getattr(exc, "message", exc)))
+        raise
+    return {
+        "scan": str(scan.public_id),
+        "hosts": summary.hosts,
+        "services": summary.services,
+        "ignored": summary.dropped_count,
+        "fixed": summary.fixed,
+        "seconds": {phase: round(value, 2) for phase, value in summary.seconds.items()},
     }

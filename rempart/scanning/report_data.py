@@ -16,7 +16,13 @@ from django.db.models import Case, Count, IntegerField, Max, Min, Q, QuerySet, V
 from django.utils import timezone
 
 from rempart.engine.checks import load_all
-from rempart.scanning.choices import ACTIVE_STATUSES, SEVERITY_RANK, AssetClass, ScanStatus
+from rempart.scanning.choices import (
+    ACTIVE_STATUSES,
+    SEVERITY_RANK,
+    AssetClass,
+    FindingStatus,
+    ScanStatus,
+)
 from rempart.scanning.models import Asset, Finding, Scan, Scope
 
 DETAIL_LIMIT = 400
@@ -73,7 +79,8 @@ class ScanSummary:
     last: dt.datetime | None
     last_hosts_up: int
     last_services: int
-    scopes: list[str]
+    scopes: list[str]  # the scopes scanned during the period
+    imports: int  # reports imported during the period (they have no scope)
     assets_by_class: list[tuple[str, int]]
     assets: int
 
@@ -152,7 +159,8 @@ def scan_summary(establishment: Any, since: dt.datetime) -> ScanSummary:
         n=Count("pk"), first=Min("finished_at"), last=Max("finished_at")
     )
     last = completed.order_by("-finished_at").only("hosts_up", "services_found").first()
-    scopes = Scope.objects.for_establishment(establishment).filter(is_active=True)
+    in_period = completed.filter(finished_at__gte=since)
+    scopes = Scope.objects.filter(pk__in=in_period.values("scope")).order_by("name")
     classes = (
         Asset.objects.for_establishment(establishment)
         .order_by()
@@ -170,9 +178,20 @@ def scan_summary(establishment: Any, since: dt.datetime) -> ScanSummary:
         last_hosts_up=last.hosts_up if last else 0,
         last_services=last.services_found if last else 0,
         scopes=list(scopes.values_list("name", flat=True)),
+        imports=in_period.filter(scope__isnull=True).count(),
         assets_by_class=by_class,
         assets=sum(n for _label, n in by_class),
     )
+
+
+ACCEPTED_LIMIT = 100
+
+
+def accepted_risks(findings: QuerySet[Finding]) -> list[Finding]:
+    """The accepted risks, most severe first: who decided, why, until when."""
+    accepted = findings.filter(status=FindingStatus.ACCEPTED).select_related("asset", "decision_by")
+    ordered = accepted.annotate(rank=severity_rank()).order_by("-rank", "accepted_until", "pk")
+    return list(ordered[:ACCEPTED_LIMIT])
 
 
 def report_sections(
@@ -187,6 +206,7 @@ def report_sections(
         "scanned": scan_summary(establishment, since),
         "top_risks": top_risks(findings, checks),
         "overdue_list": overdue_findings(findings, now),
+        "accepted": accepted_risks(findings),
         "asset_sections": sections,
         "detail_shown": sum(len(s.items) for s in sections),
         "detail_total": open_count,

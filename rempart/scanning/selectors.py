@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import gzip
+import json
+from itertools import islice
 from typing import Any
 from uuid import UUID
 
@@ -9,7 +12,11 @@ from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
 from django.http import Http404
 
 from rempart.core.actions import Action
+from rempart.engine.model import Host as EngineHost
+from rempart.engine.model import ScanResult
 from rempart.scanning.choices import ACTIVE_STATUSES
+from rempart.scanning.choices import SEVERITY_RANK as RANKS
+from rempart.scanning.importers.nmap import read_spool
 from rempart.scanning.models import Asset, Finding, Observation, Scan, Scope
 
 EXPORT_FIELDS = (
@@ -58,6 +65,37 @@ def scan_findings_export(*, scan: Scan) -> list[dict[str, Any]]:
         .order_by("finding__asset__address", "finding__port")
     )
     return [finding_as_dict(o.finding, o.evidence) for o in observations]
+
+
+def scan_observed_findings(*, scan: Scan) -> list[Observation]:
+    """The findings a scan observed present, most severe first, with that scan's evidence."""
+    observations = list(
+        Observation.objects.filter(scan=scan, result="present").select_related("finding__asset")
+    )
+    observations.sort(
+        key=lambda o: (
+            -RANKS.get(o.severity or o.finding.severity, 0),
+            o.finding.asset.address,
+            o.finding.port or 0,
+        )
+    )
+    return observations
+
+
+def scan_hosts(*, scan: Scan, limit: int = 200) -> tuple[list[EngineHost], int]:
+    """The first hosts a scan saw (with their services), read from its raw result, and how
+    many there are in all."""
+    if not scan.result_file:
+        return [], 0
+    try:
+        with scan.result_file.open("rb") as stream:
+            if str(scan.result_file.name).endswith(".hosts.jsonl.gz"):
+                header, hosts = read_spool(stream)
+                return list(islice(hosts, limit)), header.kept
+            result = ScanResult.from_dict(json.loads(gzip.decompress(stream.read())))
+    except (OSError, ValueError):
+        return [], 0
+    return result.hosts[:limit], len(result.hosts)
 
 
 def _get(queryset: QuerySet[Any], establishment: Any = None, **lookup: Any) -> Any:

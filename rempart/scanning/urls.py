@@ -20,6 +20,7 @@ urlpatterns = [
     path(f"{E}scans/import/", scans.scan_import, name="scan_import"),
     path(f"{E}scans/<uuid:public_id>/", scans.scan_detail, name="scan_detail"),
     path(f"{E}scans/<uuid:public_id>/cancel/", scans.scan_cancel, name="scan_cancel"),
+    path(f"{E}scans/<uuid:public_id>/resume/", scans.scan_resume, name="scan_resume"),
     path(
         f"{E}scans/<uuid:public_id>/diff/<uuid:other_id>/", scans.scan_diff_view, name="scan_diff"
     ),

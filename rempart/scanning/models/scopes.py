@@ -8,10 +8,13 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from rempart.core.models import TenantOwnedModel
-from rempart.engine.targets import TargetError, validate_syntax
+from rempart.engine.ports import parse_spec
+from rempart.engine.targets import TargetError, problems, validate_syntax
 from rempart.scanning.choices import Frequency, Policy, Weekday
+from rempart.scanning.problems import describe
 
 
 def target_lines(value: str) -> list[str]:
@@ -19,15 +22,48 @@ def target_lines(value: str) -> list[str]:
     return [t for t in (line.split("#", 1)[0].strip() for line in value.splitlines()) if t]
 
 
+MAX_SHOWN_PROBLEMS = 10
+
+
 def _validate_targets(value: str) -> None:
+    """Each line readable (host names resolve), and all of them together, overlaps merged,
+    no larger than one scan may be."""
     lines = target_lines(value)
     if not lines:
         raise ValidationError(_("Give at least one address, network, range or host name."))
-    for text in lines:
+    found = problems(lines)
+    if found:
+        messages = [describe(p) for p in found[:MAX_SHOWN_PROBLEMS]]
+        more = len(found) - MAX_SHOWN_PROBLEMS
+        if more > 0:
+            messages.append(
+                ngettext(
+                    "… and %(count)d other invalid line.",
+                    "… and %(count)d other invalid lines.",
+                    more,
+                )
+                % {"count": more}
+            )
+        raise ValidationError(messages)
+
+
+def validate_ports(value: str) -> None:
+    """An nmap-style port list: numbers from 1 to 65535 and ranges, separated by commas."""
+    bad = []
+    for part in filter(None, (p.strip() for p in value.split(","))):
         try:
-            validate_syntax(text)
-        except TargetError as exc:
-            raise ValidationError(str(exc)) from exc
+            parse_spec(part)
+        except ValueError:
+            bad.append(part)
+    if bad:
+        raise ValidationError(
+            _(
+                "Invalid ports: %(ports)s. Give numbers from 1 to 65535 or ranges such as "
+                "8000-8010, separated by commas."
+            )
+            % {"ports": ", ".join(bad[:10])},
+            code="invalid_ports",
+        )
 
 
 class Scope(TenantOwnedModel):
@@ -48,9 +84,15 @@ class Scope(TenantOwnedModel):
         help_text=_("Allows intrusive checks (default credentials, HL7 acknowledgement)."),
     )
     tcp_ports = models.CharField(
-        _("TCP ports"), max_length=2000, blank=True, help_text=_("Empty: the policy's default set.")
+        _("TCP ports"),
+        max_length=2000,
+        blank=True,
+        validators=[validate_ports],
+        help_text=_("Empty: the policy's default set. Example: 22,80,443,8000-8010."),
     )
-    udp_ports = models.CharField(_("UDP ports"), max_length=500, blank=True)
+    udp_ports = models.CharField(
+        _("UDP ports"), max_length=500, blank=True, validators=[validate_ports]
+    )
     is_active = models.BooleanField(_("active"), default=True)
 
     class Meta:
@@ -130,7 +172,7 @@ class Exclusion(TenantOwnedModel):
         try:
             validate_syntax(self.target)
         except TargetError as exc:
-            raise ValidationError({"target": str(exc)}) from exc
+            raise ValidationError({"target": describe(exc)}) from exc
 
 
 class ScanWindow(TenantOwnedModel):

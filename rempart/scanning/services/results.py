@@ -7,6 +7,12 @@
   the scanned ports and either closed now or the check ran there without error. A host that
   was down, a port subset or a failed check changes nothing (observation "not covered").
 - Accepted risks and false positives are never changed by scans; they still get observations.
+
+The inventory is written first, in batches of hosts, each its own short transaction
+(`services.inventory`); the findings' lifecycle, the scan's counters and its audit entry then
+in one transaction. A failure between the two leaves the scan failed and every finding as
+it was; the hosts already written are what the scan did see, and applying the result again
+gives the same rows.
 """
 
 from __future__ import annotations
@@ -18,16 +24,18 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from rempart.audit.services import audit_record
+from rempart.core.errors import ApplicationError
 from rempart.engine.model import Finding as EngineFinding
-from rempart.engine.model import Host as EngineHost
 from rempart.engine.model import ScanResult
-from rempart.engine.ports import parse_spec
-from rempart.engine.targets import AllowedSet, TargetError
+from rempart.engine.targets import Perimeter, TargetError
 from rempart.scanning.choices import ACTIVE_STATUSES, FindingStatus, ObservationResult, ScanStatus
 from rempart.scanning.models import Asset, Finding, FindingEvent, Observation, Scan, Service
-from rempart.scanning.services.classify import guess_class
+from rempart.scanning.problems import describe
+from rempart.scanning.services.inventory import InventoryWriter, batches, scanned_ports
 from rempart.scanning.services.priority import compute
 from rempart.scanning.services.sla import due_at
 
@@ -41,7 +49,17 @@ class ImportSummary:
     fixed: int = 0
     present: int = 0
     not_covered: int = 0
-    dropped: list[str] = field(default_factory=list)
+    dropped: list[str] = field(default_factory=list)  # the first out-of-scope addresses
+    dropped_count: int = 0
+    seconds: dict[str, float] = field(default_factory=dict)  # time spent in each phase
+
+    def drop(self, address: str) -> None:
+        self.dropped_count += 1
+        if len(self.dropped) < MAX_DROPPED_LISTED:
+            self.dropped.append(address)
+
+
+MAX_DROPPED_LISTED = 100
 
 
 def fingerprint(
@@ -58,102 +76,61 @@ def fingerprint(
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
-def allowed_for(scan: Scan) -> AllowedSet:
+def perimeter_for(scan: Scan) -> Perimeter:
     """The addresses this scan was allowed to touch: its targets minus the exclusions."""
-    return AllowedSet.build(_lines(scan.targets), _lines(scan.exclusions))
+    try:
+        return Perimeter(_lines(scan.targets), _lines(scan.exclusions))
+    except TargetError as exc:
+        raise ApplicationError(
+            _("The scan's targets are invalid: %(error)s") % {"error": describe(exc)},
+            code="invalid_targets",
+        ) from exc
 
 
 def _lines(text: str) -> list[str]:
     return [line.strip() for line in text.splitlines() if line.strip()]
 
 
-class _Importer:
-    def __init__(self, scan: Scan, result: ScanResult) -> None:
-        self.scan, self.result = scan, result
-        self.hosts = {host.address: host for host in result.hosts}
+class _Lifecycle:
+    """The findings part of an import, once the inventory is written."""
+
+    def __init__(
+        self, scan: Scan, result: ScanResult, writer: InventoryWriter, summary: ImportSummary
+    ) -> None:
+        self.scan, self.result, self.seen = scan, result, writer.seen
         self.establishment = scan.establishment
-        self.now = timezone.now()
-        self.summary = ImportSummary()
-        self.allowed = allowed_for(scan)
+        self.now = writer.now
+        self.scanned = writer.scanned
+        self.summary = summary
+        self.allowed = perimeter_for(scan)
         self.assets: dict[str, Asset] = {}
         self.services: dict[tuple[str, int, str], Service] = {}
         self.observations: list[Observation] = []
         self.events: list[FindingEvent] = []
+        self.fixed: list[Finding] = []
 
-    def run(self) -> ImportSummary:
-        hosts = [h for h in self.result.hosts if self._inside(h.address)]
-        for host in hosts:
-            self._asset(host)
+    def run(self) -> None:
+        self._load_inventory({item.host for item in self.result.findings})
         seen = self._present_findings()
         self._absent_findings(seen)
+        Finding.objects.bulk_update(
+            self.fixed, ["status", "fixed_at", "updated_at"], batch_size=500
+        )
         Observation.objects.bulk_create(self.observations, batch_size=1000)
         FindingEvent.objects.bulk_create(self.events, batch_size=1000)
-        return self.summary
 
-    def _inside(self, address: str) -> bool:
-        try:
-            self.allowed.check(address)
-        except PermissionError:
-            if address not in self.summary.dropped:
-                self.summary.dropped.append(address)
-            return False
-        return True
-
-    # --- inventory ------------------------------------------------------------------------
-
-    def _asset(self, host: EngineHost) -> None:
-        asset, _created = Asset.objects.get_or_create(
-            establishment=self.establishment,
-            address=host.address,
-            defaults={"first_seen": self.now, "last_seen": self.now},
-        )
-        asset.last_seen = self.now
-        asset.hostnames = sorted(set(asset.hostnames) | set(host.hostnames))
-        asset.mac = host.mac or asset.mac
-        asset.mac_vendor = host.mac_vendor or asset.mac_vendor
-        asset.os_guess = host.os_guess or asset.os_guess
-        if not asset.class_set_manually:
-            texts = [host.os_guess, host.mac_vendor, *(s.product for s in host.services)]
-            asset.asset_class = guess_class((s.port for s in host.services), texts)
-        asset.save()
-        self.assets[host.address] = asset
-        self.summary.hosts += 1
-        self._services(asset, host)
-
-    def _services(self, asset: Asset, host: EngineHost) -> None:
-        scanned = {
-            "tcp": _ports(self.result.coverage.tcp_ports),
-            "udp": _ports(self.result.coverage.udp_ports),
-        }
-        seen: set[tuple[int, str]] = set()
-        for item in host.services:
-            fields = {
-                "establishment": self.establishment,
-                "name": item.name[:100],
-                "product": item.product[:200],
-                "version": item.version[:200],
-                "extrainfo": item.extrainfo[:300],
-                "cpe": (item.cpe[0] if item.cpe else "")[:300],
-                "tunnel": item.tunnel[:10],
-                "is_open": True,
-                "last_seen": self.now,
-            }
-            service, _created = Service.objects.update_or_create(
-                asset=asset,
-                port=item.port,
-                protocol=item.protocol,
-                defaults=fields,
-                create_defaults={**fields, "first_seen": self.now},
-            )
-            self.services[(host.address, item.port, item.protocol)] = service
-            seen.add((item.port, item.protocol))
-            self.summary.services += 1
-        closed = [
-            s.pk
-            for s in asset.services.filter(is_open=True)
-            if (s.port, s.protocol) not in seen and s.port in scanned.get(s.protocol, set())
-        ]
-        Service.objects.filter(pk__in=closed).update(is_open=False)
+    def _load_inventory(self, addresses: set[str]) -> None:
+        """The assets (and their services) the incoming findings are about."""
+        wanted = [a for a in addresses if a in self.seen]
+        for start in range(0, len(wanted), 500):
+            for asset in Asset.objects.filter(
+                establishment=self.establishment, address__in=wanted[start : start + 500]
+            ):
+                self.assets[asset.address] = asset
+        by_pk = {asset.pk: address for address, asset in self.assets.items()}
+        for service in Service.objects.filter(asset_id__in=list(by_pk)):
+            key = (by_pk[service.asset_id], service.port, service.protocol)
+            self.services[key] = service
 
     # --- findings ---------------------------------------------------------------------------
 
@@ -257,7 +234,6 @@ class _Importer:
     def _absent_findings(self, seen: set[str]) -> None:
         candidates = (
             Finding.objects.filter(establishment=self.establishment)
-            .exclude(fingerprint__in=list(seen))
             .exclude(status=FindingStatus.FIXED)
             .select_related("asset")
         )
@@ -266,55 +242,47 @@ class _Importer:
             for c in self.result.coverage.checks
             if c.get("status") == "ok"
         }
-        for finding in candidates.iterator(chunk_size=1000):
-            if not self._targeted(finding.asset.address):
+        for finding in candidates.iterator(chunk_size=2000):
+            if finding.fingerprint in seen or finding.asset.address not in self.allowed:
                 continue
             if finding.check_id == "cve" and self._service_seen(finding):
                 continue  # correlation observes version findings on the services it sees
-            covered = self._covered(finding, covered_checks)
-            self.observations.append(
-                Observation(
-                    establishment=self.establishment,
-                    finding=finding,
-                    scan=self.scan,
-                    result=ObservationResult.ABSENT if covered else ObservationResult.NOT_COVERED,
-                )
-            )
-            if covered and finding.status in ACTIVE_STATUSES:
-                before = finding.status
-                finding.status, finding.fixed_at = FindingStatus.FIXED, self.now
-                finding.save(update_fields=["status", "fixed_at", "updated_at"])
-                self._event(finding, before, FindingStatus.FIXED)
-                self.summary.fixed += 1
-            elif not covered:
-                self.summary.not_covered += 1
+            self._absent(finding, covered=self._covered(finding, covered_checks))
 
-    def _targeted(self, address: str) -> bool:
-        try:
-            self.allowed.check(address)
-        except PermissionError:
-            return False
-        return True
+    def _absent(self, finding: Finding, *, covered: bool) -> None:
+        self.observations.append(
+            Observation(
+                establishment=self.establishment,
+                finding=finding,
+                scan=self.scan,
+                result=ObservationResult.ABSENT if covered else ObservationResult.NOT_COVERED,
+            )
+        )
+        if covered and finding.status in ACTIVE_STATUSES:
+            before = finding.status
+            finding.status, finding.fixed_at, finding.updated_at = (
+                FindingStatus.FIXED,
+                self.now,
+                self.now,
+            )
+            self.fixed.append(finding)
+            self._event(finding, before, FindingStatus.FIXED)
+            self.summary.fixed += 1
+        elif not covered:
+            self.summary.not_covered += 1
 
     def _service_seen(self, finding: Finding) -> bool:
         """Whether this scan saw the finding's port open on its host."""
-        host = self.hosts.get(finding.asset.address)
-        if host is None or finding.port is None:
-            return False
-        return host.service(finding.port, finding.protocol) is not None
+        ports = self.seen.get(finding.asset.address)
+        return ports is not None and (finding.port, finding.protocol) in ports
 
     def _covered(self, finding: Finding, checks: set[tuple[Any, ...]]) -> bool:
         address = finding.asset.address
-        if address not in self.result.coverage.hosts_up:
+        if address not in self.seen:
             return False  # the host did not answer: it may be off, not fixed
         if not finding.port:
             return any(c[0] == address and c[3] == finding.check_id for c in checks)
-        spec = (
-            self.result.coverage.tcp_ports
-            if finding.protocol == "tcp"
-            else self.result.coverage.udp_ports
-        )
-        if finding.port not in _ports(spec):
+        if finding.port not in self.scanned.get(finding.protocol, set()):
             return False  # this scan did not look at that port
         if not self._service_seen(finding):
             return True  # the port is closed now
@@ -333,28 +301,53 @@ class _Importer:
         )
 
 
-def _ports(spec: str) -> set[int]:
-    try:
-        return set(parse_spec(spec)) if spec else set()
-    except ValueError:
-        return set()
+def inventory_writer(scan: Scan, result: ScanResult) -> InventoryWriter:
+    return InventoryWriter(
+        establishment_id=scan.establishment_id,
+        scanned=scanned_ports(result.coverage.tcp_ports, result.coverage.udp_ports),
+        now=timezone.now(),
+    )
+
+
+def scan_result_import(*, scan: Scan, result: ScanResult, actor: Any = None) -> ImportSummary:
+    """Apply a validated engine result to the scan's establishment: the hosts inside the
+    scan's perimeter in batches, then the findings' lifecycle."""
+    allowed = perimeter_for(scan)
+    writer = inventory_writer(scan, result)
+    summary = ImportSummary()
+    inside = [h for h in result.hosts if _keep(h.address, allowed, summary)]
+    for batch in batches(inside):
+        writer.write(batch)
+    return scan_result_finish(scan=scan, result=result, writer=writer, summary=summary, actor=actor)
+
+
+def _keep(address: str, allowed: Perimeter, summary: ImportSummary) -> bool:
+    if address in allowed:
+        return True
+    summary.drop(address)
+    return False
 
 
 @transaction.atomic
-def scan_result_import(*, scan: Scan, result: ScanResult, actor: Any = None) -> ImportSummary:
-    """Apply a validated engine result to the scan's establishment, all or nothing."""
-    try:
-        summary = _Importer(scan, result).run()
-    except TargetError as exc:
-        raise ValueError(f"the scan's targets are invalid: {exc}") from exc
+def scan_result_finish(
+    *,
+    scan: Scan,
+    result: ScanResult,
+    writer: InventoryWriter,
+    summary: ImportSummary,
+    actor: Any = None,
+) -> ImportSummary:
+    """The lifecycle of the findings, the scan's outcome and its audit entry: all or nothing."""
+    summary.hosts, summary.services = writer.hosts, writer.services
+    _Lifecycle(scan, result, writer, summary).run()
     scan.status = {
         "completed": ScanStatus.COMPLETED,
         "failed": ScanStatus.FAILED,
         "cancelled": ScanStatus.CANCELLED,
     }.get(result.status, ScanStatus.FAILED)
     notes = [result.error] if result.error else []
-    if summary.dropped:
-        notes.append("ignored out-of-scope addresses: " + ", ".join(summary.dropped[:20]))
+    if summary.dropped_count:
+        notes.append(_dropped_note(summary))
     scan.error = "\n".join(notes)
     scan.finished_at = timezone.now()
     scan.hosts_up, scan.services_found = summary.hosts, summary.services
@@ -375,6 +368,16 @@ def scan_result_import(*, scan: Scan, result: ScanResult, actor: Any = None) -> 
         },
     )
     return summary
+
+
+def _dropped_note(summary: ImportSummary) -> str:
+    shown = ", ".join(summary.dropped[:20])
+    more = summary.dropped_count - min(len(summary.dropped), 20)
+    return ngettext(
+        "%(count)d address outside the scopes was ignored: %(shown)s",
+        "%(count)d addresses outside the scopes were ignored: %(shown)s",
+        summary.dropped_count,
+    ) % {"count": summary.dropped_count, "shown": shown + (" …" if more > 0 else "")}
 
 
 def hosts_of(result: ScanResult) -> Iterable[str]:

@@ -13,10 +13,11 @@ from django.utils.translation import gettext as _
 from rempart.audit.services import audit_record
 from rempart.core.actions import Action
 from rempart.core.errors import ApplicationError, PermissionDeniedError
-from rempart.engine.targets import AllowedSet, TargetError, expand
+from rempart.engine.targets import TargetError, expand_all, merged
 from rempart.jobs.runner import job_enqueue
 from rempart.scanning.choices import Policy, ScanStatus
 from rempart.scanning.models import Exclusion, Scan, ScanWindow, Scope
+from rempart.scanning.problems import describe
 from rempart.tenancy import access
 
 PARIS = zoneinfo.ZoneInfo("Europe/Paris")
@@ -49,19 +50,22 @@ def valid_authorisation(scope: Scope, day: dt.date | None = None) -> Any:
 def outside_scope(scope: Scope, targets: list[str]) -> list[str]:
     """Targets (or their addresses) that the scope does not contain."""
     try:
-        allowed = AllowedSet.build(scope.target_lines(), []).addresses
+        allowed = expand_all(scope.target_lines())
     except TargetError as exc:
         raise ApplicationError(
-            _("The scope's targets are invalid: %(error)s") % {"error": exc}
+            _("The scope's targets are invalid: %(error)s") % {"error": describe(exc)},
+            code="invalid_scope",
         ) from exc
-    offending: list[str] = []
-    for target in targets:
-        try:
-            addresses = expand(target)
-        except TargetError as exc:
-            raise ApplicationError(str(exc), code="invalid_target") from exc
-        offending += [str(a) for a in addresses if a not in allowed]
-    return offending
+    try:
+        requested = merged(targets)
+    except TargetError as exc:
+        raise ApplicationError(describe(exc), code="invalid_target") from exc
+    return [
+        str(address)
+        for block in requested
+        for address in block.addresses()
+        if address not in allowed
+    ]
 
 
 def in_window(scope: Scope, moment: dt.datetime | None = None) -> bool:
@@ -124,7 +128,7 @@ def scan_create(
     """Check and record a scan of `scope` (or of some of its targets); nothing runs yet."""
     if actor is not None and not access.can(actor, Action.CHANGE, scope.establishment):
         raise PermissionDeniedError(_("You cannot launch scans for this establishment."))
-    targets = targets or scope.target_lines()
+    targets = list(dict.fromkeys(targets or scope.target_lines()))
     _checks(scope=scope, targets=targets, policy=policy, actor=actor, ignore_window=ignore_window)
     scan = Scan.objects.create(
         establishment=scope.establishment,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -12,7 +13,9 @@ from django.utils.translation import gettext as _
 from rempart.audit.services import audit_record, snapshot
 from rempart.core.actions import Action
 from rempart.core.errors import ApplicationError, PermissionDeniedError
+from rempart.engine.targets import problems, public_targets
 from rempart.scanning.models import Exclusion, ScanSchedule, Scope, ScopeAuthorisation
+from rempart.scanning.problems import describe
 from rempart.scanning.services.scans import PARIS
 from rempart.tenancy import access
 from rempart.tenancy.services import delete_audited, save_audited
@@ -124,27 +127,90 @@ def next_run(schedule: ScanSchedule, after: dt.datetime | None = None) -> dt.dat
 CLI_SCOPE = "Ligne de commande (rempart scan)"
 
 
+def targets_checked(targets: list[str]) -> list[str]:
+    """The requested targets, each once, readable and together within the size cap;
+    ApplicationError naming every bad one otherwise."""
+    unique = list(dict.fromkeys(t.strip() for t in targets if t.strip()))
+    if not unique:
+        raise ApplicationError(_("Give at least one address, network, range or host name."))
+    found = problems(unique)
+    if found:
+        raise ApplicationError(" ".join(describe(p) for p in found[:10]), code="invalid_target")
+    return unique
+
+
 @transaction.atomic
-def cli_scope_for(*, establishment: Any, targets: list[str], authorize: bool) -> Scope:
-    """The scope a command-line scan runs under.
+def scope_save(
+    *, actor: Any, scope: Scope, confirm_public: bool = False, ip_address: str | None = None
+) -> Scope:
+    """Create or update a scope. Public (globally routable) addresses are accepted only when
+    `confirm_public` says they belong to the establishment; the confirmation is audited."""
+    public = public_targets(scope.target_lines())
+    if public and not confirm_public:
+        raise ValidationError({"confirm_public": _public_message(public)})
+    saved: Scope = scoped_save(actor=actor, instance=scope, ip_address=ip_address)
+    if public:
+        audit_record(
+            actor=actor,
+            verb="scanning.scope.public_confirmed",
+            target=saved,
+            changes={"public_targets": public},
+            ip_address=ip_address,
+        )
+    return saved
+
+
+def _public_message(public: list[str]) -> str:
+    return _(
+        "These targets are public addresses: %(targets)s. Scanning them is only lawful if they "
+        "belong to the establishment: tick the confirmation to save them."
+    ) % {"targets": ", ".join(public[:10]) + (" …" if len(public) > 10 else "")}  # noqa: PLR2004
+
+
+@transaction.atomic
+def cli_scan_create(
+    *,
+    establishment: Any,
+    targets: list[str],
+    policy: str,
+    authorize: bool,
+    confirm_public: bool = False,
+) -> Any:
+    """`rempart scan`: the scope the targets run under, then the scan, in one transaction
+    (a refused scan leaves no scope, authorisation or audit entry behind).
 
     With `authorize`, the targets are added to the establishment's command-line scope and an
-    authorisation valid today is recorded (audited). Without it, an existing authorised scope
-    must contain every target; otherwise OutOfScopeError lists the offending addresses.
+    authorisation valid today is recorded (audited); public targets need `confirm_public`.
+    Without it, an existing authorised scope must contain every target; otherwise
+    OutOfScopeError lists the offending addresses.
     """
+    from rempart.scanning.services.scans import scan_create  # noqa: PLC0415  (avoid a cycle)
+
+    targets = targets_checked(targets)
+    if authorize:
+        scope = _authorise_cli_targets(establishment, targets, confirm_public=confirm_public)
+    else:
+        scope = _authorised_scope_for(establishment, targets)
+    return scan_create(scope=scope, actor=None, policy=policy, targets=targets, actor_label="cli")
+
+
+def _authorised_scope_for(establishment: Any, targets: list[str]) -> Scope:
+    """The first active, authorised scope holding every target (scopes whose own targets no
+    longer read, e.g. a name that stopped resolving, hold nothing)."""
     from rempart.scanning.services.scans import (  # noqa: PLC0415  (avoid a cycle)
         OutOfScopeError,
         outside_scope,
         valid_authorisation,
     )
 
-    if authorize:
-        return _authorise_cli_targets(establishment, targets)
     offending: list[str] | None = None
     for scope in Scope.objects.filter(establishment=establishment, is_active=True):
         if valid_authorisation(scope) is None:
             continue
-        missing = outside_scope(scope, targets)
+        try:
+            missing = outside_scope(scope, targets)
+        except ApplicationError:
+            continue
         if not missing:
             found: Scope = scope
             return found
@@ -154,33 +220,42 @@ def cli_scope_for(*, establishment: Any, targets: list[str], authorize: bool) ->
     raise OutOfScopeError(offending)
 
 
-def _authorise_cli_targets(establishment: Any, targets: list[str]) -> Scope:
-    scope, _created = Scope.objects.get_or_create(
-        establishment=establishment,
-        name=CLI_SCOPE,
-        defaults={"targets": "\n".join(targets)},
-    )
+def _authorise_cli_targets(
+    establishment: Any, targets: list[str], *, confirm_public: bool
+) -> Scope:
+    public = public_targets(targets)
+    if public and not confirm_public:
+        raise ApplicationError(_public_message(public), code="public_targets")
+    scope = Scope.objects.filter(establishment=establishment, name=CLI_SCOPE).first()
+    scope = scope or Scope(establishment=establishment, name=CLI_SCOPE, targets="")
     known = set(scope.target_lines())
     added = [t for t in targets if t not in known]
-    if added:
-        scope.targets = "\n".join([*scope.target_lines(), *added])
+    scope.targets = "\n".join([*scope.target_lines(), *added])
     scope.is_active = True
-    scope.full_clean()
+    try:
+        scope.full_clean()
+    except ValidationError as exc:
+        raise ApplicationError(" ".join(exc.messages), code="invalid_scope") from exc
     scope.save()
     today = timezone.localdate()
+    notes = ", ".join(targets)
+    if public:
+        notes = (
+            _("Public addresses confirmed: %(targets)s. ") % {"targets": ", ".join(public)} + notes
+        )
     ScopeAuthorisation.objects.create(
         establishment=establishment,
         scope=scope,
         authorised_by="rempart scan --authorize",
         authorised_on=today,
         valid_until=today,
-        notes=", ".join(targets)[:2000],
+        notes=notes[:2000],
     )
     audit_record(
         actor=None,
         actor_label="cli",
         verb="scanning.scope.authorised",
         target=scope,
-        changes={"targets": targets, "added": added},
+        changes={"targets": targets, "added": added, "public_targets": public},
     )
     return scope

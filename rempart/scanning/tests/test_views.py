@@ -39,11 +39,11 @@ def test_scope_authorisation_and_exclusion(personas: dict[str, Any], establishme
     assert "not a target!" in response.content.decode()
     response = client.post(
         "/e/ch-alpha/scopes/new/",
-        {"name": "Serveurs", "targets": "10.20.0.0/24\npacs.ch-alpha.local # PACS"},
+        {"name": "Serveurs", "targets": "10.20.0.0/24\nlocalhost # PACS"},
     )
     scope = Scope.objects.get(name="Serveurs")
     assert response["Location"] == f"/e/ch-alpha/scopes/{scope.public_id}/"
-    assert scope.target_lines() == ["10.20.0.0/24", "pacs.ch-alpha.local"]
+    assert scope.target_lines() == ["10.20.0.0/24", "localhost"]
     today = timezone.localdate()
     client.post(
         f"/e/ch-alpha/scopes/{scope.public_id}/authorisations/",

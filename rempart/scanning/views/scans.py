@@ -19,7 +19,11 @@ from rempart.core.views import establishment_view, report_error
 from rempart.jobs.runner import job_cancel
 from rempart.scanning import diff, selectors
 from rempart.scanning.forms import LaunchForm
-from rempart.scanning.services.imports import report_import
+from rempart.scanning.services.imports import (
+    report_import_request,
+    report_import_resumable,
+    report_import_resume,
+)
 from rempart.scanning.services.scans import scan_request
 from rempart.tenancy import access
 from rempart.tenancy.models import Establishment
@@ -76,26 +80,37 @@ def scan_launch(request: AuthenticatedHttpRequest, establishment: Establishment)
 def scan_detail(
     request: AuthenticatedHttpRequest, establishment: Establishment, public_id: Any
 ) -> HttpResponse:
+    """The scan, live while it runs (HTMX swaps the whole body, so the cancel button and the
+    progress go away when it ends), then its findings and the hosts it saw."""
     scan = selectors.scan_get(user=request.user, public_id=public_id, establishment=establishment)
-    if getattr(request, "htmx", False):
-        return render(
-            request,
-            "scanning/partials/_scan_status.html",
-            {"establishment": establishment, "scan": scan},
-        )
-    previous = diff.previous_scan(scan)
-    return render(
-        request,
-        "scanning/scan_detail.html",
-        {
-            "establishment": establishment,
-            "scan": scan,
-            "previous": previous,
-            "diff": diff.scan_diff(previous, scan) if previous and scan.is_finished else None,
-            "findings": selectors.scan_findings_export(scan=scan) if scan.is_finished else [],
-            "can_cancel": access.can(request.user, Action.CHANGE, establishment),
-        },
+    template = (
+        "scanning/partials/_scan_body.html"
+        if getattr(request, "htmx", False)
+        else "scanning/scan_detail.html"
     )
+    return render(request, template, _detail_context(request, establishment, scan))
+
+
+def _detail_context(
+    request: AuthenticatedHttpRequest, establishment: Establishment, scan: Any
+) -> dict[str, Any]:
+    context = {
+        "establishment": establishment,
+        "scan": scan,
+        "can_change": access.can(request.user, Action.CHANGE, establishment),
+        "can_resume": report_import_resumable(scan),
+    }
+    if scan.is_finished:
+        previous = diff.previous_scan(scan)
+        hosts, total = selectors.scan_hosts(scan=scan)
+        context |= {
+            "previous": previous,
+            "diff": diff.scan_diff(previous, scan) if previous else None,
+            "observations": selectors.scan_observed_findings(scan=scan),
+            "hosts": hosts,
+            "hosts_total": total,
+        }
+    return context
 
 
 @require_POST
@@ -137,26 +152,41 @@ def scan_diff_view(
 @require_POST
 @establishment_view(Action.CHANGE)
 def scan_import(request: AuthenticatedHttpRequest, establishment: Establishment) -> HttpResponse:
-    """Import an nmap XML report into the inventory (clear error when it is malformed)."""
+    """Check an nmap XML report and queue its import (clear error when it is malformed)."""
     upload = request.FILES.get("report")
     if upload is None:
         messages.error(request, _("Choose a report file."))
         return redirect("scanning:scan_list", establishment=establishment.slug)
     try:
-        scan, summary = report_import(
+        scan = report_import_request(
             establishment=establishment,
-            data=upload.read(),
+            upload=upload,
             filename=upload.name or "report.xml",
             actor=request.user,
         )
     except (ApplicationError, ValidationError) as error:
         report_error(request, None, error)
         return redirect("scanning:scan_list", establishment=establishment.slug)
-    messages.success(
-        request,
-        _("Report imported: %(hosts)d hosts, %(services)d services.")
-        % {"hosts": summary.hosts, "services": summary.services},
+    messages.success(request, _("The report is read; its import is running."))
+    return redirect(
+        "scanning:scan_detail", establishment=establishment.slug, public_id=scan.public_id
     )
+
+
+@require_POST
+@establishment_view(Action.CHANGE)
+def scan_resume(
+    request: AuthenticatedHttpRequest, establishment: Establishment, public_id: Any
+) -> HttpResponse:
+    """Run a failed or cancelled import again (it rewrites the same rows, then completes)."""
+    scan = selectors.scan_get(
+        user=request.user, public_id=public_id, action=Action.CHANGE, establishment=establishment
+    )
+    try:
+        report_import_resume(scan=scan, actor=request.user, ip_address=client_ip(request))
+        messages.success(request, _("The import is resumed."))
+    except ApplicationError as error:
+        report_error(request, None, error)
     return redirect(
         "scanning:scan_detail", establishment=establishment.slug, public_id=scan.public_id
     )

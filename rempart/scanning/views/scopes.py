@@ -67,8 +67,11 @@ def scope_form(
     form = ScopeForm(request.POST or None, instance=scope)
     if request.method == "POST" and form.is_valid():
         try:
-            scope = services.scoped_save(
-                actor=request.user, instance=form.save(commit=False), ip_address=client_ip(request)
+            scope = services.scope_save(
+                actor=request.user,
+                scope=form.save(commit=False),
+                confirm_public=form.cleaned_data["confirm_public"],
+                ip_address=client_ip(request),
             )
         except (ApplicationError, ValidationError) as error:
             report_error(request, form, error)

@@ -2,7 +2,8 @@
 [--authorize] [--json FILE]`: one scan, synchronously, with a progress bar on stderr.
 
 `--authorize` records the targets as an authorised scope of the establishment (by default
-the operator's own IT) in the audit log; without it, targets outside the establishment's
+the operator's own IT) in the audit log (public addresses also need `--confirm-public`);
+without it, targets outside the establishment's
 authorised scopes are refused, with the offending addresses listed. Exit code 0 when the
 scan completed, whatever it found.
 """
@@ -23,8 +24,7 @@ from rempart.jobs.models import JobRun
 from rempart.jobs.runner import job_run_inline
 from rempart.scanning.choices import Policy, ScanStatus
 from rempart.scanning.selectors import scan_findings_export
-from rempart.scanning.services.scans import scan_create
-from rempart.scanning.services.scopes import cli_scope_for
+from rempart.scanning.services.scopes import cli_scan_create
 from rempart.tenancy.finess import normalize
 from rempart.tenancy.models import Establishment
 
@@ -48,6 +48,12 @@ class Command(BaseCommand):
             action="store_true",
             help="Record the targets as an authorised scope (audited).",
         )
+        parser.add_argument(
+            "--confirm-public",
+            action="store_true",
+            help="With --authorize: confirm that public addresses among the targets belong "
+            "to the establishment (recorded in the authorisation and the audit log).",
+        )
         parser.add_argument("--json", type=Path, help="Write the findings as JSON to this file.")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -56,15 +62,12 @@ class Command(BaseCommand):
             raise CommandError("--targets is empty")
         establishment = _establishment(options.get("establishment"))
         try:
-            scope = cli_scope_for(
-                establishment=establishment, targets=targets, authorize=options["authorize"]
-            )
-            scan = scan_create(
-                scope=scope,
-                actor=None,
-                policy=options["policy"],
+            scan = cli_scan_create(
+                establishment=establishment,
                 targets=targets,
-                actor_label="cli",
+                policy=options["policy"],
+                authorize=options["authorize"],
+                confirm_public=options["confirm_public"],
             )
         except ApplicationError as exc:
             raise CommandError(str(exc.message)) from exc
