@@ -195,6 +195,7 @@ WRITES: list[Write] = [
     ],
     W("scanning:scan_launch", CHANGE, summary="launch a scan"),
     W("scanning:scan_cancel", CHANGE, "scanning.Scan", summary="cancel a scan"),
+    W("scanning:scan_resume", CHANGE, "scanning.Scan", summary="resume an interrupted import"),
     W("scanning:scan_import", CHANGE, summary="import a scan report"),
     W("scanning:report_generate", CHANGE, summary="generate a PDF report"),
     W("scanning:scope_create", MANAGE, summary="create a scan scope"),
