@@ -25,8 +25,8 @@ from django.db import connection
 from django.test import Client
 
 from conftest import give_totp
-from rempart.phishing.library import library_install
 from rempart.phishing.models import Campaign, Target
+from rempart.phishing.settings.library import library_install
 from rempart.phishing.tests import engine
 from rempart.phishing.tests.dovecot import (  # noqa: F401  (fixtures)
     DovecotServer,

@@ -17,7 +17,7 @@ from rempart.phishing.tests.factories import (
     SendingDomainFactory,
     SendingProfileFactory,
 )
-from rempart.phishing.wsgi import TrackingHandlerMixin
+from rempart.phishing.tracking.wsgi import TrackingHandlerMixin
 
 DOMAIN = "ch-alpha.example.fr"
 
@@ -51,7 +51,7 @@ def campaign(
     **fields: Any,
 ) -> Campaign:
     """A draft campaign (every day, all day, no jitter) sending through the sink on `port`."""
-    from rempart.phishing.campaigns import campaign_save
+    from rempart.phishing.campaigns.services import campaign_save
 
     profile = SendingProfileFactory(
         establishment=establishment, port=port, rate_per_second=1000, rate_per_hour=10**6
@@ -84,7 +84,7 @@ class _TrackingClientHandler(TrackingHandlerMixin, ClientHandler):
 
 class TrackingClient(Client):
     """Django's test client serving `/p/…` the way `config.wsgi` does in production: through
-    the tracking fast path's own handler (rempart.phishing.wsgi), not the application's
+    the tracking fast path's own handler (rempart.phishing.tracking.wsgi), not the application's
     middleware."""
 
     def __init__(self, **defaults: Any) -> None:

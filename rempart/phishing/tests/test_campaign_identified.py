@@ -18,8 +18,8 @@ from django.urls import reverse
 from conftest import _member, give_totp
 from rempart.audit.models import AuditEntry
 from rempart.core.errors import PermissionDeniedError
-from rempart.phishing import campaigns as services
-from rempart.phishing.campaigns import (
+from rempart.phishing.campaigns import services
+from rempart.phishing.campaigns.services import (
     CampaignError,
     campaign_approve,
     campaign_identified_approve,

@@ -22,7 +22,8 @@ from django.utils import translation
 from rempart.audit.models import AuditEntry
 from rempart.core.errors import ApplicationError, PermissionDeniedError
 from rempart.phishing.models import SendingDomain
-from rempart.phishing.services_config import dns_resolver, domain_add, domain_check_dns
+from rempart.phishing.settings.resolver import dns_resolver
+from rempart.phishing.settings.services import domain_add, domain_check_dns
 
 pytestmark = pytest.mark.django_db
 

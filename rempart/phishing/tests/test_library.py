@@ -9,7 +9,9 @@ import pytest
 
 from rempart.audit.models import AuditEntry
 from rempart.phishing.choices import Difficulty, PremiseAlignment
-from rempart.phishing.library import (
+from rempart.phishing.models import EmailTemplate, LandingPage
+from rempart.phishing.sending.rendering import check_template, preview_context, render_message
+from rempart.phishing.settings.library import (
     CUE_CATEGORIES,
     CUES,
     STARTER_PAGES,
@@ -18,8 +20,6 @@ from rempart.phishing.library import (
     difficulty,
     library_install,
 )
-from rempart.phishing.models import EmailTemplate, LandingPage
-from rempart.phishing.rendering import check_template, preview_context, render_message
 from rempart.phishing.tests.factories import EmailTemplateFactory, LandingPageFactory
 
 H, M, L = PremiseAlignment.HIGH, PremiseAlignment.MEDIUM, PremiseAlignment.LOW

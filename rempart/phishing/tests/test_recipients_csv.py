@@ -10,12 +10,12 @@ from django.utils import timezone, translation
 
 from rempart.audit.models import AuditEntry
 from rempart.phishing.models import Recipient, RecipientGroup, SendingDomain
-from rempart.phishing.services import (
+from rempart.phishing.settings.recipients import (
     RecipientCsvError,
-    domain_verify,
     recipients_csv_import,
     recipients_csv_preview,
 )
+from rempart.phishing.settings.services import domain_verify
 
 pytestmark = pytest.mark.django_db
 

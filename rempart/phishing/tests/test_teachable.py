@@ -7,7 +7,7 @@ from typing import Any
 from django.template.loader import render_to_string
 from django.utils import translation
 
-from rempart.phishing.library import CUES, cues_for
+from rempart.phishing.settings.library import CUES, cues_for
 
 TEMPLATE = "phishing/teachable.html"
 

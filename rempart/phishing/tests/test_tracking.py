@@ -23,14 +23,14 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from rempart.phishing import hits
-from rempart.phishing.campaigns import campaign_approve, campaign_submit
+from rempart.phishing.campaigns.services import campaign_approve, campaign_submit
 from rempart.phishing.choices import CampaignStatus, InteractionKind, TargetState, TeachableOn
 from rempart.phishing.models import Campaign, Interaction, Target, TrainingAssignment
-from rempart.phishing.rendering import tracking_url
+from rempart.phishing.sending.rendering import tracking_url
 from rempart.phishing.tests import engine
 from rempart.phishing.tests.engine import TrackingClient as Client
 from rempart.phishing.tests.factories import LandingPageFactory
+from rempart.phishing.tracking import hits
 
 pytestmark = pytest.mark.django_db
 

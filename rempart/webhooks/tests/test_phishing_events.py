@@ -9,8 +9,7 @@ from typing import Any
 
 import pytest
 
-from rempart.phishing import hits
-from rempart.phishing.campaigns import (
+from rempart.phishing.campaigns.services import (
     campaign_approve,
     campaign_cancel,
     campaign_close,
@@ -20,6 +19,7 @@ from rempart.phishing.choices import InteractionKind
 from rempart.phishing.models import Target
 from rempart.phishing.tests import engine
 from rempart.phishing.tests.factories import CampaignFactory, RecipientFactory
+from rempart.phishing.tracking import hits
 from rempart.webhooks import delivery, events
 from rempart.webhooks.choices import DeliveryState
 from rempart.webhooks.models import WebhookDelivery
