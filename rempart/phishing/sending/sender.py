@@ -22,7 +22,7 @@ import smtplib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import connection, transaction
@@ -255,22 +255,32 @@ CLAIM = (
 )
 
 
-def _claim(pk: int) -> bool:
-    """Mark the target sent inside the open transaction; this row lock (PostgreSQL) or the
-    write lock (SQLite) is held until the relay's answer is recorded. False when another
-    worker sent it, or it was cancelled."""
+def _claim(pk: int, now: datetime) -> bool:
+    """Mark the target sent at `now` inside the open transaction; this row lock (PostgreSQL)
+    or the write lock (SQLite) is held until the relay's answer is recorded. False when
+    another worker sent it, or it was cancelled."""
     sql = CLAIM.format(table=connection.ops.quote_name(Target._meta.db_table))
-    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    at = connection.ops.adapt_datetimefield_value(now)
     with connection.cursor() as cursor:
-        cursor.execute(sql, [TargetState.SENT.value, now, pk, TargetState.QUEUED.value])
+        cursor.execute(sql, [TargetState.SENT.value, at, pk, TargetState.QUEUED.value])
         return bool(cursor.rowcount)
+
+
+def _launched(campaign: Campaign, now: datetime) -> None:
+    """The campaign's first accepted message is its actual launch (`launched_at`), whatever
+    started the sending (the approval's dispatch, the scheduler, `phishing_send`). Written in
+    the message's transaction, so that a rollback leaves both unsent; one UPDATE per lane."""
+    if campaign.launched_at is None:
+        Campaign.objects.filter(pk=campaign.pk, launched_at__isnull=True).update(launched_at=now)
+        campaign.launched_at = now
 
 
 def _send_one(worker: Lane, row: dict[str, Any], payload: bytes, report: SendReport) -> None:
     """One message in one transaction: claimed, sent, committed. A lost connection (or a
     killed worker) rolls the claim back, so the row stays queued."""
+    now = timezone.now()
     with transaction.atomic():
-        if not _claim(row["pk"]):
+        if not _claim(row["pk"], now):
             return
         client = worker.connect()
         try:
@@ -287,6 +297,7 @@ def _send_one(worker: Lane, row: dict[str, Any], payload: bytes, report: SendRep
             _refused(worker, row, int(code), text, report)
             return
         cut_sent_link(worker.campaign, row["pk"])  # anonymous mode: in the claim's transaction
+        _launched(worker.campaign, now)
         report.sent += 1
 
 
