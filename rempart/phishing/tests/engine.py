@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
-from django.test import Client
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
+from django.test import Client, RequestFactory
 from django.test.client import ClientHandler
 from django.utils import timezone
 
@@ -90,3 +93,37 @@ class TrackingClient(Client):
     def __init__(self, **defaults: Any) -> None:
         super().__init__(**defaults)
         self.handler = _TrackingClientHandler(enforce_csrf_checks=True)
+
+
+@dataclass
+class WsgiAnswer:
+    status: int
+    headers: dict[str, str]
+    body: bytes
+
+
+def wsgi_call(method: str, path: str, **environ: Any) -> WsgiAnswer:
+    """One request through the production WSGI application (`config.wsgi`), with the bytes it
+    emits as they are: Django's test client drops a HEAD answer's body itself, so it cannot
+    show what the application sends. Connections are kept, as the test client does."""
+    from config.wsgi import application  # builds the handlers: imported when first needed
+
+    request = RequestFactory().generic(method, path, **environ)
+    answer = WsgiAnswer(0, {}, b"")
+
+    def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+        answer.status, answer.headers = int(status.split(maxsplit=1)[0]), dict(headers)
+        return None
+
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        result = application(request.environ, start_response)
+        try:
+            answer.body = b"".join(result)
+        finally:
+            result.close()
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
+    return answer

@@ -2,9 +2,11 @@
 one conditional update per hit.
 
 A hit never loads the campaign's other targets or events (GoPhish loads the whole campaign
-on every open and click). Every hit is kept with the signals that suggest a mail-security
-scanner rather than a person; a click counts as human-confirmed only when the page reports
-a user gesture or a form is submitted. Submitted values are never read: only field names.
+on every open and click). Every hit — open, click, form submission, gesture beacon — is kept
+with the signals that suggest a mail-security scanner rather than a person; a click counts
+as human-confirmed only when the page reports a user gesture or a form is submitted, and
+only when that gesture or submission has no such signal itself (sandboxes run pages and
+post their forms too). Submitted values are never read: only field names.
 """
 
 from __future__ import annotations
@@ -40,6 +42,8 @@ from rempart.webhooks import services as webhooks
 TOKEN = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
 BURST_SECONDS = 5
 BURST_TOKENS = 10  # other targets reached from one network within BURST_SECONDS
+# Kinds of hit a scanner makes in bursts (an image proxy fetching every pixel is not one).
+BURST_KINDS = (InteractionKind.CLICK, InteractionKind.SUBMIT, InteractionKind.HUMAN)
 FIRST_FIELD = {
     InteractionKind.OPEN: "opened_at",
     InteractionKind.CLICK: "clicked_at",
@@ -149,7 +153,7 @@ def signals(
         found.append("automated_agent")
     if hit.method == "HEAD" or hit.prefetch:
         found.append("prefetch")
-    if kind == InteractionKind.CLICK and _burst(ip_prefix(hit.ip), target.pk, now):
+    if kind in BURST_KINDS and _burst(ip_prefix(hit.ip), target.pk, now):
         found.append("burst")
     return found
 
@@ -179,14 +183,19 @@ def _burst(prefix: str, target_id: int, now: datetime) -> bool:
     return sql.other_targets_from(prefix, since, target_id, BURST_TOKENS + 1) > BURST_TOKENS
 
 
-def record(target: Target, kind: str, hit: Hit, *, field_names: list[str] | None = None) -> None:
-    """Store one hit and set the target's first-time stamp of that kind (O(1) queries)."""
+def record(
+    target: Target,
+    kind: str,
+    hit: Hit,
+    *,
+    field_names: list[str] | None = None,
+    found: list[str] | None = None,
+) -> None:
+    """Store one hit and set the target's first-time stamp of that kind (O(1) queries).
+    `found`: the hit's signals when the caller has already scored the request."""
     now = timezone.now()
-    found = (
-        signals(target, hit, now, kind)
-        if kind in (InteractionKind.OPEN, InteractionKind.CLICK)
-        else []
-    )
+    if found is None:
+        found = signals(target, hit, now, kind)
     scanner = bool(found)
     with write_turn(), transaction.atomic():
         sql.interaction_insert(
@@ -209,7 +218,7 @@ def record(target: Target, kind: str, hit: Hit, *, field_names: list[str] | None
         if not scanner and getattr(target, stamp) is None:
             sql.first_stamp(target.pk, stamp, now)
             setattr(target, stamp, now)
-        if kind == InteractionKind.SUBMIT:
+        if kind == InteractionKind.SUBMIT and not scanner:
             webhooks.emit(
                 target.establishment_id,
                 webhook_events.TARGET_SUBMITTED,
@@ -217,15 +226,43 @@ def record(target: Target, kind: str, hit: Hit, *, field_names: list[str] | None
             )
 
 
+def record_submission(target: Target, hit: Hit, *, field_names: list[str]) -> bool:
+    """A landing page's form was posted, scored like a click. A person's submission confirms
+    the click, assigns training and counts the teachable page as read; a scanner's is kept
+    with its signals, nothing more. True for a person."""
+    found = signals(target, hit, timezone.now(), InteractionKind.SUBMIT)
+    record(target, InteractionKind.SUBMIT, hit, field_names=field_names, found=found)
+    if found:
+        return False
+    confirm_human(target, hit, reason=InteractionKind.SUBMIT)
+    record(target, InteractionKind.LEARN, hit, found=[])
+    return True
+
+
+def record_gesture(target: Target, hit: Hit, *, learn: bool) -> bool:
+    """The page reported a user gesture, scored like a click. A person's confirms the click
+    and assigns training (and, on the teachable page, counts it as read); a scanner's is kept
+    with its signals, nothing more. True for a person."""
+    found = signals(target, hit, timezone.now(), InteractionKind.HUMAN)
+    if found:
+        record(target, InteractionKind.HUMAN, hit, found=found)
+        return False
+    confirm_human(target, hit, reason=InteractionKind.CLICK)
+    if learn:
+        record(target, InteractionKind.LEARN, hit, found=[])
+    return True
+
+
 def confirm_human(target: Target, hit: Hit, *, reason: str) -> bool:
-    """A person is behind the click (gesture on the page, or a submission): confirm the
-    click and record who should be trained. True when a training was newly assigned."""
+    """A person is behind the click (a gesture on the page, or a submission, that the caller
+    scored as human): confirm the click and record who should be trained. True when a
+    training was newly assigned."""
     now = timezone.now()
     with write_turn(), transaction.atomic():
         if target.clicked_at is None:
             Target.objects.filter(pk=target.pk, clicked_at__isnull=True).update(clicked_at=now)
         if target.confirmed_at is None:
-            record(target, InteractionKind.HUMAN, hit)
+            record(target, InteractionKind.HUMAN, hit, found=[])
         _, created = TrainingAssignment.objects.get_or_create(
             target=target,
             defaults={

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import base64
 import secrets
-from functools import lru_cache
+from collections.abc import Callable
+from functools import lru_cache, wraps
 from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
@@ -46,6 +47,19 @@ def _hit(request: HttpRequest) -> hits.Hit:
     )
 
 
+def _headers_only(view: Callable[[HttpRequest, str], HttpResponse]) -> Any:
+    """A HEAD answer carries the headers of the GET answer and no body (RFC 9110)."""
+
+    @wraps(view)
+    def answer(request: HttpRequest, token: str) -> HttpResponse:
+        response = view(request, token)
+        if request.method == "HEAD":
+            response.content = b""
+        return response
+
+    return answer
+
+
 def _target(token: str) -> Target:
     target = hits.target_for_token(token)
     if target is None:
@@ -77,9 +91,12 @@ def _with_beacon(html: str, token: str, page: str = "landing") -> tuple[str, str
 
 @csrf_exempt
 @require_http_methods(["GET", "HEAD"])
+@_headers_only
 def click(request: HttpRequest, token: str) -> HttpResponse:
     target = _target(token)
     hits.record(target, InteractionKind.CLICK, _hit(request))
+    if request.method == "HEAD":  # a link checker: kept as a prefetch, nothing to render
+        return _private(HttpResponse())
     campaign = target.campaign
     if campaign.landing_page is None or campaign.teachable_on == TeachableOn.CLICK:
         return _teachable(target, submitted=False)
@@ -106,37 +123,32 @@ def submit(request: HttpRequest, token: str) -> HttpResponse:
     """A form of the landing page was posted: keep the field names, never the values."""
     target = _target(token)
     names = sorted(str(name)[:100] for name in request.POST)
-    hit = _hit(request)
-    hits.record(target, InteractionKind.SUBMIT, hit, field_names=names)
-    hits.confirm_human(target, hit, reason=InteractionKind.SUBMIT)
+    hits.record_submission(target, _hit(request), field_names=names)
     page = target.campaign.landing_page
     if page is not None and page.after_submit == AfterSubmit.REDIRECT and page.redirect_url:
         return redirect(page.redirect_url)
-    return _teachable(target, submitted=True, hit=hit)
+    return _teachable(target, submitted=True)
 
 
 @csrf_exempt
 @require_POST
 def human(request: HttpRequest, token: str) -> HttpResponse:
-    """The page saw a user gesture: a person, not a link scanner, opened it."""
-    target = _target(token)
-    hit = _hit(request)
-    hits.confirm_human(target, hit, reason=InteractionKind.CLICK)
-    if request.GET.get("page") == "learn":
-        hits.record(target, InteractionKind.LEARN, hit)
+    """The page saw a user gesture: a person opened it, unless the beacon itself looks
+    automated (a sandbox running the page)."""
+    hits.record_gesture(_target(token), _hit(request), learn=request.GET.get("page") == "learn")
     return _private(HttpResponse(status=204))
 
 
 @require_http_methods(["GET", "HEAD"])
+@_headers_only
 def learn(request: HttpRequest, token: str) -> HttpResponse:
     return _teachable(_target(token), submitted=False)
 
 
-def _teachable(target: Target, *, submitted: bool, hit: hits.Hit | None = None) -> HttpResponse:
+def _teachable(target: Target, *, submitted: bool) -> HttpResponse:
     """The teachable moment. It counts as read when a person is known to be there (after a
-    submission, or when the page reports a gesture), never on a scanner's fetch."""
-    if submitted and hit is not None:
-        hits.record(target, InteractionKind.LEARN, hit)
+    person's submission, or when the page reports a person's gesture: `hits`), never on a
+    scanner's fetch."""
     variant = target.variant
     html = _teachable_html(
         language=get_language(),
@@ -183,6 +195,7 @@ def _teachable_html(  # every argument is part of the cache key
 
 @csrf_exempt
 @require_http_methods(["GET", "HEAD"])
+@_headers_only
 def pixel(request: HttpRequest, token: str) -> HttpResponse:
     target = hits.target_for_token(token, pages=False)
     if target is not None:
