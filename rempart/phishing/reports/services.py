@@ -42,7 +42,7 @@ from rempart.core.actions import Action
 from rempart.core.errors import ApplicationError
 from rempart.phishing.choices import ReportKind, TriageState
 from rempart.phishing.models import PhishReport, ReportMailbox, Target
-from rempart.phishing.sending.smtp import TOKEN_HEADER
+from rempart.phishing.sending.headers import TOKEN_HEADER
 from rempart.phishing.tracking.hits import record_report
 
 MAX_URLS = 50

@@ -13,10 +13,10 @@ from typing import Any
 from django.utils import timezone
 
 from rempart.phishing.choices import MailSecurity
+from rempart.phishing.sending.headers import TOKEN_HEADER, header_problem
 from rempart.phishing.sending.qr import CONTENT_ID
 from rempart.phishing.sending.rendering import RenderedMessage
 
-TOKEN_HEADER = "X-Rempart-Simulation"  # noqa: S105 (a header name, not a secret)
 TIMEOUT = 30.0
 QR_NAME = "qr-code.png"
 
@@ -112,9 +112,10 @@ def message_bytes(
 
 
 def encoded_headers(profile: Any) -> str:
-    """The profile's custom headers, encoded once per sending lane."""
+    """The profile's custom headers, encoded once per sending lane (one stored before their
+    rules were checked on save, `headers.py`, is left out rather than sent)."""
     return "".join(
         f"{name}: {_header(str(value))}\r\n"
         for name, value in (profile.headers or {}).items()
-        if str(name).replace("-", "").isalnum()
+        if header_problem(str(name), str(value)) is None
     )

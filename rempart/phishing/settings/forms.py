@@ -10,6 +10,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from rempart.phishing.models import EmailTemplate, LandingPage, RecipientGroup, SendingProfile
+from rempart.phishing.sending import headers
 from rempart.phishing.settings.deliverability import DEFAULT_SELECTOR
 from rempart.phishing.settings.library import CUES
 
@@ -72,22 +73,70 @@ class ProfileForm(forms.ModelForm[SendingProfile]):
             "from_address",
             "from_name",
             "envelope_sender",
-            "headers",
             "rate_per_second",
             "rate_per_hour",
             "connections",
         ]
-        widgets = {"headers": forms.Textarea(attrs={"rows": 3, "class": "font-monospace"})}
 
     field_order = ["name", "host", "port", "security", "username", "new_password"]
 
-    def clean_headers(self) -> dict[str, str]:
-        value = self.cleaned_data.get("headers") or {}
-        if not isinstance(value, dict) or not all(
-            isinstance(v, str | int | float) for v in value.values()
-        ):
-            raise forms.ValidationError(_('Give an object of names and values: {"X-Name": "1"}.'))
-        return {str(k): str(v) for k, v in value.items()}
+
+class HeaderForm(forms.Form):
+    """One custom header of a sending profile (an empty row is ignored)."""
+
+    name = forms.CharField(
+        label=_("Header name"),
+        required=False,
+        max_length=76,
+        widget=forms.TextInput(attrs={"class": "font-monospace", "spellcheck": "false"}),
+    )
+    value = forms.CharField(label=_("Value"), required=False, max_length=headers.MAX_VALUE)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        name, value = data.get("name", ""), data.get("value", "")
+        if name or value:
+            problem = headers.header_problem(name, value) if name else _("Give the header's name.")
+            if problem:
+                raise forms.ValidationError(problem)
+        return data
+
+
+class BaseHeaderFormSet(forms.BaseFormSet):  # type: ignore[type-arg]
+    """The rows of custom headers; `headers()` gives them as stored (names to values)."""
+
+    def clean(self) -> None:
+        if any(self.errors):
+            return
+        repeated = headers.repeated_name([name for name, _value in self._rows()])
+        if repeated:
+            raise forms.ValidationError(repeated)
+        try:
+            headers.validate_headers(self.headers())
+        except forms.ValidationError as error:
+            raise forms.ValidationError(error.messages) from error
+
+    def _rows(self) -> list[tuple[str, str]]:
+        rows = (form.cleaned_data for form in self.forms if form.cleaned_data.get("name"))
+        return [(row["name"], row["value"]) for row in rows]
+
+    def headers(self) -> dict[str, str]:
+        return dict(self._rows())
+
+
+HeaderFormSet = forms.formset_factory(
+    HeaderForm,
+    formset=BaseHeaderFormSet,
+    extra=3,
+    max_num=headers.MAX_HEADERS,
+    validate_max=True,
+)
+
+
+def header_formset(data: Any, profile: SendingProfile) -> BaseHeaderFormSet:
+    """The profile's custom headers as rows, three empty ones to add more."""
+    initial = [{"name": name, "value": value} for name, value in (profile.headers or {}).items()]
+    return cast("BaseHeaderFormSet", HeaderFormSet(data, initial=initial, prefix="headers"))
 
 
 class ProfileTestForm(forms.Form):

@@ -22,8 +22,9 @@ from rempart.phishing.reports.services import (
     report_ingest,
     report_triage,
 )
+from rempart.phishing.sending.headers import TOKEN_HEADER
 from rempart.phishing.sending.rendering import RenderedMessage, tracking_url
-from rempart.phishing.sending.smtp import TOKEN_HEADER, message_bytes
+from rempart.phishing.sending.smtp import message_bytes
 from rempart.phishing.tests.dovecot import (  # noqa: F401  (fixtures)
     DovecotServer,
     dovecot_fixture,

@@ -25,7 +25,13 @@ from rempart.phishing import selectors
 from rempart.phishing.models import EmailTemplate, LandingPage, SendingProfile
 from rempart.phishing.sending.rendering import preview_context, render_message, render_page
 from rempart.phishing.settings import services
-from rempart.phishing.settings.forms import PageForm, ProfileForm, ProfileTestForm, TemplateForm
+from rempart.phishing.settings.forms import (
+    PageForm,
+    ProfileForm,
+    ProfileTestForm,
+    TemplateForm,
+    header_formset,
+)
 from rempart.phishing.settings.library import library_install
 from rempart.phishing.settings.views.domains import can_manage
 from rempart.tenancy.models import Establishment
@@ -60,7 +66,13 @@ def config_delete(
 
 
 def _object_form(
-    request: AuthenticatedHttpRequest, form: Any, instance: Any, *, title: str, kind: str
+    request: AuthenticatedHttpRequest,
+    form: Any,
+    instance: Any,
+    *,
+    title: str,
+    kind: str,
+    headers: Any = None,
 ) -> HttpResponse:
     return render(
         request,
@@ -68,6 +80,7 @@ def _object_form(
         {
             "establishment": instance.establishment,
             "form": form,
+            "headers": headers,
             "object": instance,
             "title": title if instance.pk is None else str(instance),
             "kind": kind,
@@ -114,10 +127,13 @@ def profile_form(
         else SendingProfile(establishment=establishment)
     )
     form = ProfileForm(request.POST or None, instance=profile)
-    if request.method == "POST" and form.is_valid():
+    headers = header_formset(request.POST or None, profile)
+    if request.method == "POST" and all([form.is_valid(), headers.is_valid()]):
+        instance = form.save(commit=False)
+        instance.headers = headers.headers()
         try:
             services.profile_save(
-                instance=form.save(commit=False),
+                instance=instance,
                 actor=request.user,
                 password=form.cleaned_data["new_password"],
                 ip_address=client_ip(request),
@@ -128,7 +144,7 @@ def profile_form(
             messages.success(request, _("The sending profile has been saved."))
             return redirect("phishing:profile_list", establishment=establishment.slug)
     title = _("New sending profile")
-    return _object_form(request, form, profile, title=title, kind="profile")
+    return _object_form(request, form, profile, title=title, kind="profile", headers=headers)
 
 
 @require_POST
