@@ -38,6 +38,7 @@ from rempart.phishing.sending.smtp import (
     smtp_connect,
 )
 from rempart.phishing.settings.library import difficulty
+from rempart.phishing.settings.public_domains import is_public_mail_domain
 from rempart.phishing.settings.resolver import dns_resolver, txt_records
 from rempart.tenancy import access
 
@@ -161,7 +162,9 @@ def verified_domains(*, establishment: Any) -> set[str]:
 
 
 def domain_verify(*, domain: SendingDomain, actor: Any, ip_address: str | None = None) -> None:
-    """Mark a domain verified (an operator's check, or the DNS TXT check's success)."""
+    """Mark a domain verified (an operator's check, or the DNS TXT check's success); never a
+    public e-mail service's (one registered before they were refused stays unverified)."""
+    _refuse_public(domain.domain)
     with transaction.atomic():
         domain.verified_at, domain.verified_by = timezone.now(), actor
         domain.save(update_fields=["verified_at", "verified_by", "updated_at"])
@@ -185,7 +188,21 @@ def _normalise_domain(value: str) -> str:
         ) from exc
     if "." not in domain:
         raise ApplicationError(_("“%(domain)s” is not a domain name.") % {"domain": value[:100]})
+    _refuse_public(domain)
     return domain
+
+
+def _refuse_public(domain: str) -> None:
+    if is_public_mail_domain(domain.lower()):
+        raise ApplicationError(
+            _(
+                "“%(domain)s” is a public e-mail service, shared by people outside the "
+                "establishment: simulations only go to the establishment's own mail domain, "
+                "whose DNS it manages (the part after @ in staff addresses, e.g. "
+                "ch-exemple.fr)."
+            )
+            % {"domain": domain}
+        )
 
 
 @transaction.atomic
