@@ -13,6 +13,7 @@ named by a random id and removed after an hour.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import secrets
@@ -26,6 +27,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from rempart.audit.services import audit_record
 from rempart.core.errors import ApplicationError
@@ -45,6 +47,7 @@ HEADERS = {
     "job_family": ("fonction", "métier", "metier", "famillemétier", "poste", "jobfamily", "title"),
 }
 LIMITS = {"first_name": 150, "last_name": 150, "department": 200, "job_family": 200}
+MIXED_LINES_SHOWN = 20  # line numbers named when a file mixes encodings
 UPLOAD_MAX_AGE = 3600
 UPLOAD_DIR = "phishing-imports"
 UPLOAD_ID_LENGTH = 32  # secrets.token_hex(16)
@@ -158,7 +161,42 @@ def _decode(data: bytes) -> str:
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
+        _refuse_mixed_encodings(data)
         return data.decode("cp1252", errors="replace")  # Excel's "CSV (séparateur : ;)"
+
+
+def _refuse_mixed_encodings(data: bytes) -> None:
+    """A UTF-8 file with a few lines in another encoding (pasted from an Excel export) must
+    not be read whole as Windows-1252: every accent of its UTF-8 lines would be garbled
+    ("DuprÃ©") and its "Prénom" header missed. UTF-8 is told by a BOM or by a line whose
+    non-ASCII bytes are valid UTF-8 (Windows-1252 text almost never is)."""
+    utf8 = data.startswith(codecs.BOM_UTF8)
+    others = []
+    for number, line in enumerate(data.removeprefix(codecs.BOM_UTF8).split(b"\n"), start=1):
+        try:
+            line.decode("utf-8")
+        except UnicodeDecodeError:
+            others.append(number)
+        else:
+            utf8 = utf8 or not line.isascii()
+    if utf8 and others:
+        shown = ", ".join(str(number) for number in others[:MIXED_LINES_SHOWN])
+        if len(others) > MIXED_LINES_SHOWN:
+            shown += " …"
+        raise RecipientCsvError(
+            ngettext(
+                "The file mixes two encodings: line %(lines)s is not in UTF-8, unlike the rest "
+                "of the file (it was probably pasted from a Windows-1252 export). Nothing was "
+                "imported: save the whole file again in one encoding (UTF-8, or Excel's “CSV "
+                "(semicolon separated)”).",
+                "The file mixes two encodings: lines %(lines)s are not in UTF-8, unlike the "
+                "rest of the file (they were probably pasted from a Windows-1252 export). "
+                "Nothing was imported: save the whole file again in one encoding (UTF-8, or "
+                "Excel's “CSV (semicolon separated)”).",
+                len(others),
+            )
+            % {"lines": shown}
+        )
 
 
 def _dialect(text: str) -> type[csv.Dialect] | str:
