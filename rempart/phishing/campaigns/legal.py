@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from rempart.phishing.choices import LegalBasis, ResultsMode
+from rempart.phishing.grammar import french_with
 from rempart.phishing.models import Campaign, Recipient
 from rempart.tenancy.choices import ContactRole, EstablishmentCategory
 from rempart.tenancy.models import Contact
@@ -272,8 +273,8 @@ def recipients_of_data(
         "ou agrégés"
     )
     return [
-        f"l'équipe chargée de la sécurité des systèmes d'information de {establishment.name} "
-        f"(référent SSI, RSSI), {reads}",
+        "l'équipe chargée de la sécurité des systèmes d'information "
+        f"{french_with('de', establishment.name)} (référent SSI, RSSI), {reads}",
         "le délégué à la protection des données (DPO) de l'établissement",
         f"{operator}, opérateur régional qui héberge la plateforme Rempart, en qualité de "
         "sous-traitant (RGPD, art. 28)",
@@ -301,6 +302,7 @@ def legal_context(campaign: Campaign) -> dict[str, Any]:
     return {
         "campaign": campaign,
         "establishment": establishment,
+        "of_establishment": french_with("de", establishment.name),
         "regime": REGIMES[regime_of(establishment)],
         "purpose": PURPOSE,
         "legal_basis": LEGAL_BASES.get(LegalBasis(campaign.legal_basis), ""),

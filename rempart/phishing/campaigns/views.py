@@ -276,6 +276,23 @@ class _Echo:
 
 
 IDENTIFIED_COLUMNS = ("last_name", "first_name", "email", "department")
+# The export's column titles, in the reader's language.
+COLUMN_TITLES = {
+    "pseudonym": gettext_lazy("Pseudonym"),
+    "variant": gettext_lazy("Variant"),
+    "state": gettext_lazy("State"),
+    "sent_at": gettext_lazy("Sent"),
+    "opened_at": gettext_lazy("Opened"),
+    "clicked_at": gettext_lazy("Clicked"),
+    "confirmed_at": gettext_lazy("Clicked (confirmed)"),
+    "submitted_at": gettext_lazy("Submitted"),
+    "reported_at": gettext_lazy("Reported"),
+    "trained_at": gettext_lazy("Trained"),
+    "last_name": gettext_lazy("Last name"),
+    "first_name": gettext_lazy("First name"),
+    "email": gettext_lazy("E-mail"),
+    "department": gettext_lazy("Service"),
+}
 
 
 def _csv_rows(targets: QuerySet[Target], *, identified: bool) -> Iterator[str]:
@@ -283,7 +300,8 @@ def _csv_rows(targets: QuerySet[Target], *, identified: bool) -> Iterator[str]:
     checked the approval and the reader, and audited the export)."""
     writer = csv.writer(_Echo())
     header = ["pseudonym", "variant", "state", *selectors.TARGET_STAMPS]
-    yield "\ufeff" + writer.writerow([*header, *IDENTIFIED_COLUMNS] if identified else header)
+    columns = [*header, *IDENTIFIED_COLUMNS] if identified else header
+    yield "\ufeff" + writer.writerow([str(COLUMN_TITLES[column]) for column in columns])
     for target in targets.iterator(chunk_size=2000):
         row = [target.pseudonym, target.variant.label, target.state]
         row += [

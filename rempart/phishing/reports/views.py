@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST, require_safe
 
 from rempart.core.actions import Action
@@ -162,13 +163,22 @@ def mailbox_poll_now(
 
 
 def _poll_summary(result: PollResult) -> str:
-    return _(
-        "Connection OK. %(fetched)d new message(s): %(simulations)d simulation report(s), "
-        "%(suspicious)d to triage, %(duplicates)d already recorded, %(failed)d failed."
-    ) % {
-        "fetched": result.fetched,
-        "simulations": result.simulations,
-        "suspicious": result.suspicious,
-        "duplicates": result.duplicates,
-        "failed": result.failed,
+    counts = {
+        "fetched": ngettext("%(count)d new message", "%(count)d new messages", result.fetched),
+        "simulations": ngettext(
+            "%(count)d simulation report", "%(count)d simulation reports", result.simulations
+        ),
+        "suspicious": ngettext("%(count)d to triage", "%(count)d to triage", result.suspicious),
+        "duplicates": ngettext(
+            "%(count)d already recorded", "%(count)d already recorded", result.duplicates
+        ),
+        "failed": ngettext("%(count)d failed", "%(count)d failed", result.failed),
     }
+    values = {name: text % {"count": getattr(result, name)} for name, text in counts.items()}
+    return (
+        _(
+            "Connection OK. %(fetched)s: %(simulations)s, %(suspicious)s, %(duplicates)s, "
+            "%(failed)s."
+        )
+        % values
+    )

@@ -7,7 +7,9 @@ can never inject markup. The variables are the same everywhere:
 `first_name`, `last_name`, `email`, `department`, `job_family`, `from_name`, `url` (the
 tracked link), `tracker` (the open pixel, HTML only), `qr_code` (a QR code of the tracked
 link, HTML only: an image embedded in the message, see `rempart.phishing.sending.qr`),
-`establishment`, `pseudonym`.
+`establishment`, `of_establishment` and `at_establishment` (its name after « de » and « à »,
+with the article French needs: « du CH Alpha », « à l'EHPAD Les Tilleuls »: the simulated
+e-mails are French), `pseudonym`.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
 from rempart.core.errors import ApplicationError
+from rempart.phishing.grammar import french_with
 from rempart.phishing.sending import qr
 
 VARIABLES = (
@@ -36,6 +39,8 @@ VARIABLES = (
     "tracker",
     "qr_code",
     "establishment",
+    "of_establishment",
+    "at_establishment",
     "pseudonym",
 )
 
@@ -92,8 +97,17 @@ def target_context(
         "url": tracking_url(token),
         "tracker": format_html('<img src="{}" width="1" height="1" alt="">', pixel),
         "qr_code": qr.image_tag(),
-        "establishment": establishment,
+        **establishment_context(establishment),
         "pseudonym": pseudonym,
+    }
+
+
+def establishment_context(name: str) -> dict[str, str]:
+    """The establishment's variables: its name, and its name after « de » and « à »."""
+    return {
+        "establishment": name,
+        "of_establishment": french_with("de", name),
+        "at_establishment": french_with("à", name),
     }
 
 
@@ -136,7 +150,7 @@ def preview_context(*, establishment: str, from_name: str) -> dict[str, Any]:
         "tracker": "",
         "qr_code": qr.image_tag(),
         "qr_url": qr.PREVIEW_URL,
-        "establishment": establishment,
+        **establishment_context(establishment),
         "pseudonym": "P-PREVIEW",
     }
 

@@ -161,7 +161,7 @@ DPI_UPDATE = StarterTemplate(
     html=_mail(
         "<p>Bonjour {{ first_name }},</p>\n"
         "<p>Dans le cadre de la mise à jour de sécurité du dossier patient informatisé "
-        "<b>Azurel DPI</b> déployé à {{ establishment }}, chaque utilisateur doit revalider "
+        "<b>Azurel DPI</b> déployé {{ at_establishment }}, chaque utilisateur doit revalider "
         "son accès.</p>\n"
         "<p><b>Sans revalidation avant ce soir 18&nbsp;h, votre compte sera suspendu</b> "
         "et vous ne pourrez plus accéder aux dossiers de vos patients.</p>\n"
@@ -169,8 +169,8 @@ DPI_UPDATE = StarterTemplate(
         "Support Azurel DPI — support@azurel-dpi-securite.com",
     ),
     text=(
-        "Bonjour {{ first_name }},\n\nChaque utilisateur du dossier patient Azurel DPI de "
-        "{{ establishment }} doit revalider son accès avant ce soir 18 h, faute de quoi son "
+        "Bonjour {{ first_name }},\n\nChaque utilisateur du dossier patient Azurel DPI "
+        "{{ of_establishment }} doit revalider son accès avant ce soir 18 h, faute de quoi son "
         "compte sera suspendu : {{ url }}\n\nSupport Azurel DPI"
     ),
     cues=(
@@ -230,7 +230,7 @@ PARCEL = StarterTemplate(
     subject="Votre colis n° LX-4471-09 est en attente à l'accueil",
     html=_mail(
         "<p>Bonjour {{ first_name }},</p>\n"
-        "<p>Un colis a votre nom a été déposer à l'accueil de {{ establishment }} mais "
+        "<p>Un colis a votre nom a été déposer à l'accueil {{ of_establishment }} mais "
         "l'adresse est incomplète. Des frais de réexpédition de <b>1,99&nbsp;€</b> sont "
         "a régler pour finaliser la livraison.</p>\n"
         "<p>Référence : LX-4471-09 — Poids : 1,2 kg — Dépôt : 08:42</p>\n"
@@ -238,8 +238,8 @@ PARCEL = StarterTemplate(
         "Livrexpress Santé — Service client",
     ),
     text=(
-        "Bonjour {{ first_name }},\n\nUn colis a votre nom a été déposer à l'accueil de "
-        "{{ establishment }}. Des frais de réexpédition de 1,99 € sont a régler : {{ url }}"
+        "Bonjour {{ first_name }},\n\nUn colis a votre nom a été déposer à l'accueil "
+        "{{ of_establishment }}. Des frais de réexpédition de 1,99 € sont a régler : {{ url }}"
         "\n\nLivrexpress Santé"
     ),
     cues=(
@@ -269,15 +269,15 @@ LAB_RESULTS = StarterTemplate(
     html=_mail(
         "<p>Bonjour {{ first_name }},</p>\n"
         "<p>Suite à votre bilan sanguin réalisé dans le cadre du suivi de santé au travail "
-        "de {{ establishment }}, vos résultats sont disponibles. "
+        "{{ of_establishment }}, vos résultats sont disponibles. "
         "<b>Certaines valeurs nécessitent votre attention.</b></p>\n"
         "<p>Pour des raisons de confidentialité, connectez-vous pour les consulter&nbsp;:</p>\n"
         + _button("Consulter mes résultats"),
         "BioRésultats en ligne — plateforme sécurisée de résultats",
     ),
     text=(
-        "Bonjour {{ first_name }},\n\nVos résultats d'analyses (suivi de santé au travail de "
-        "{{ establishment }}) sont disponibles. Certaines valeurs nécessitent votre "
+        "Bonjour {{ first_name }},\n\nVos résultats d'analyses (suivi de santé au travail "
+        "{{ of_establishment }}) sont disponibles. Certaines valeurs nécessitent votre "
         "attention. Connectez-vous : {{ url }}"
     ),
     cues=("emotional_appeal", "requests_sensitive_info", "link_mismatch", "no_signer"),
@@ -301,8 +301,8 @@ CPS_RENEWAL = StarterTemplate(
         "<p>Bonjour {{ first_name }},</p>\n"
         "<p>Votre carte de professionnel de santé (CPS) arrive à expiration. "
         "<b>Sans renouvellement sous 48&nbsp;heures, elle sera désactivée</b> et vous ne "
-        "pourrez plus signer vos prescriptions ni accéder aux logiciels de "
-        "{{ establishment }}.</p>\n"
+        "pourrez plus signer vos prescriptions ni accéder aux logiciels "
+        "{{ of_establishment }}.</p>\n"
         "<p>Pour recevoir votre nouvelle carte, confirmez votre identité et votre code PIN "
         "actuel&nbsp;:</p>\n" + _button("Renouveler ma carte CPS"),
         "Centre de gestion des cartes professionnelles — cartes-cps-renouvellement.net<br>"
@@ -419,7 +419,7 @@ VOUCHER = StarterTemplate(
         'background:#ffff99;padding:12px">\n'
         "<p>Cher(e) collègue,</p>\n"
         "<p><b>FELICITATION !!!</b> Vous faite parti des 10 agent(e)s tiré(e)s au sort par "
-        "l'amicale du personnel de {{ establishment }} pour recevoir un "
+        "l'amicale du personnel {{ of_establishment }} pour recevoir un "
         "<b>bon d'achat de 150&nbsp;€</b> !!</p>\n"
         "<p>Offre valable uniquement aujourd'hui pour les 10 premiers qui répondent. "
         "Indiquez vos coordonnées bancaires pour le versement :</p>\n"
@@ -430,7 +430,7 @@ VOUCHER = StarterTemplate(
     ),
     text=(
         "Cher(e) collègue,\n\nFELICITATION !!! Vous faite parti des 10 agent(e)s tiré(e)s "
-        "au sort par l'amicale du personnel de {{ establishment }} pour un bon d'achat de "
+        "au sort par l'amicale du personnel {{ of_establishment }} pour un bon d'achat de "
         "150 € ! Offre valable aujourd'hui seulement : {{ url }}\n\nL'amicale"
     ),
     cues=(
@@ -464,8 +464,8 @@ MFA_QR = StarterTemplate(
     subject="Nouvelle authentification multifacteur : scannez le QR code",
     html=_mail(
         "<p>Bonjour {{ first_name }},</p>\n"
-        "<p>Dans le cadre du renforcement de la sécurité du système d'information de "
-        "{{ establishment }}, l'authentification multifacteur devient obligatoire pour "
+        "<p>Dans le cadre du renforcement de la sécurité du système d'information "
+        "{{ of_establishment }}, l'authentification multifacteur devient obligatoire pour "
         "tous les comptes à partir de lundi.</p>\n"
         "<p>Pour activer la vôtre, scannez ce QR code avec votre téléphone professionnel "
         "ou personnel, puis connectez-vous avec vos identifiants habituels&nbsp;:</p>\n"
@@ -477,7 +477,7 @@ MFA_QR = StarterTemplate(
     ),
     text=(
         "Bonjour {{ first_name }},\n\nL'authentification multifacteur devient obligatoire "
-        "à {{ establishment }}. Activez-la avant vendredi, sans quoi votre compte sera "
+        "{{ at_establishment }}. Activez-la avant vendredi, sans quoi votre compte sera "
         "suspendu : {{ url }}\n\nDirection du numérique"
     ),
     cues=("poses_as_authority", "urgency", "threatening_language", "display_name_mismatch"),

@@ -27,7 +27,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 
 from rempart.audit.services import audit_record
 from rempart.core.errors import ApplicationError
@@ -45,6 +45,13 @@ HEADERS = {
     "last_name": ("nom", "nomdefamille", "lastname", "surname", "familyname"),
     "department": ("service", "département", "departement", "pôle", "pole", "unité", "department"),
     "job_family": ("fonction", "métier", "metier", "famillemétier", "poste", "jobfamily", "title"),
+}
+FIELD_TITLES = {
+    "email": gettext_lazy("E-mail address"),
+    "first_name": gettext_lazy("First name"),
+    "last_name": gettext_lazy("Last name"),
+    "department": gettext_lazy("Department or service"),
+    "job_family": gettext_lazy("Job family"),
 }
 LIMITS = {"first_name": 150, "last_name": 150, "department": 200, "job_family": 200}
 MIXED_LINES_SHOWN = 20  # line numbers named when a file mixes encodings
@@ -81,6 +88,11 @@ class CsvPreview:
     new: int = 0
     updated: int = 0
     unchanged: int = 0
+
+    @property
+    def column_titles(self) -> list[tuple[str, str]]:
+        """(the file's header, what it is read as), in the reader's language."""
+        return [(header, str(FIELD_TITLES[name])) for name, header in self.columns.items()]
 
 
 def recipients_csv_preview(*, group: RecipientGroup, data: bytes) -> CsvPreview:

@@ -18,6 +18,7 @@ from django.db import IntegrityError, models, transaction
 from django.db.models import ProtectedError
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from rempart.audit.services import audit_record, snapshot
 from rempart.core.actions import Action
@@ -245,7 +246,11 @@ def domain_check_dns(
             "records": ", ".join(text[:120] for text in ours[:5])
         }
     elif found:
-        detail = _("%(count)d TXT record(s) found, none of them Rempart's") % {"count": len(found)}
+        detail = ngettext(
+            "%(count)d TXT record found, not Rempart's",
+            "%(count)d TXT records found, none of them Rempart's",
+            len(found),
+        ) % {"count": len(found)}
     else:
         detail = _("no TXT record found")
     raise ApplicationError(

@@ -81,6 +81,13 @@ def campaign(
     )
 
 
+def signed_in(user: Any, language: str = "") -> Client:
+    """A client signed in as `user`, asking for `language` (the default language if empty)."""
+    client = Client(headers={"accept-language": language} if language else {})
+    client.force_login(user)
+    return client
+
+
 class _TrackingClientHandler(TrackingHandlerMixin, ClientHandler):
     pass
 

@@ -238,7 +238,7 @@ def test_referent_creates_a_group_and_imports_a_french_excel_file(
     assert "2 new" in body
     assert "0 updated" in body
     assert "0 unchanged" in body
-    assert "1 line(s) left out" in body
+    assert "1 line left out" in body
     assert "gmail.com" in body
     assert "lea.durand@ch-alpha.fr" in body
     assert not Recipient.objects.filter(group=group).exists()  # nothing written yet
@@ -247,7 +247,7 @@ def test_referent_creates_a_group_and_imports_a_french_excel_file(
     assert path.read_bytes() == EXCEL_FR
 
     done = client.post(url, {"confirm": "1"}, follow=True)
-    assert "Import done: 2 added, 0 updated, 1 lines left out." in done.content.decode()
+    assert "Import done: 2 added, 0 updated, 1 line left out." in done.content.decode()
     assert sorted(Recipient.objects.filter(group=group).values_list("email", "first_name")) == [
         ("lea.durand@ch-alpha.fr", "Léa"),
         ("paul.moreau@ch-alpha.fr", "Paul"),

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -32,13 +31,6 @@ from rempart.tenancy.models import Establishment
 pytestmark = pytest.mark.django_db
 
 BACKFILL = "rempart.phishing.migrations.0006_campaign_launched_at_backfill"
-
-
-@pytest.fixture
-def sink() -> Iterator[Sink]:
-    server = Sink().start()
-    yield server
-    server.stop()
 
 
 def _first_sent(campaign: Campaign) -> dt.datetime | None:

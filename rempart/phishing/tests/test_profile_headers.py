@@ -16,6 +16,7 @@ from rempart.audit.models import AuditEntry
 from rempart.phishing.models import SendingProfile
 from rempart.phishing.sending.smtp import encoded_headers
 from rempart.phishing.settings.services import profile_save
+from rempart.phishing.tests import engine
 from rempart.phishing.tests.factories import SendingProfileFactory
 
 pytestmark = pytest.mark.django_db
@@ -39,9 +40,7 @@ def _english() -> Iterator[None]:
 
 
 def _client(user: Any) -> Client:
-    client = Client(headers={"accept-language": "en"})
-    client.force_login(user)
-    return client
+    return engine.signed_in(user, "en")
 
 
 def _rows(*rows: tuple[str, str], initial: int = 0) -> dict[str, Any]:

@@ -26,7 +26,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from rempart.core.db import write_turn
-from rempart.phishing.choices import InteractionKind, TargetState
+from rempart.phishing.choices import InteractionKind, ScannerSignal, TargetState
 from rempart.phishing.models import (
     Campaign,
     CampaignVariant,
@@ -142,19 +142,19 @@ def signals(
         target.sent_at is None
         or (now - target.sent_at).total_seconds() < settings.PHISHING_SCANNER_SECONDS
     ):
-        found.append("too_fast")
+        found.append(ScannerSignal.TOO_FAST.value)
     if hit.ip and _in_scanner_network(hit.ip):
-        found.append("scanner_network")
+        found.append(ScannerSignal.SCANNER_NETWORK.value)
     if (
         not hit.user_agent
         or AUTOMATED_AGENTS.search(hit.user_agent)
         or _old_browser(hit.user_agent)
     ):
-        found.append("automated_agent")
+        found.append(ScannerSignal.AUTOMATED_AGENT.value)
     if hit.method == "HEAD" or hit.prefetch:
-        found.append("prefetch")
+        found.append(ScannerSignal.PREFETCH.value)
     if kind in BURST_KINDS and _burst(ip_prefix(hit.ip), target.pk, now):
-        found.append("burst")
+        found.append(ScannerSignal.BURST.value)
     return found
 
 

@@ -23,8 +23,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from rempart.core.http import client_ip
 from rempart.phishing.choices import AfterSubmit, InteractionKind, TeachableOn
+from rempart.phishing.grammar import of_establishment
 from rempart.phishing.models import Target
-from rempart.phishing.sending.rendering import render_page, tracking_url
+from rempart.phishing.sending.rendering import establishment_context, render_page, tracking_url
 from rempart.phishing.settings.library import cues_for
 from rempart.phishing.tracking import hits
 
@@ -111,7 +112,7 @@ def _page_context(target: Target) -> dict[str, Any]:
         "first_name": person.first_name if person else "",
         "last_name": person.last_name if person else "",
         "email": person.email if person else "",
-        "establishment": target.campaign.establishment.name,
+        **establishment_context(target.campaign.establishment.name),
         "submit_url": tracking_url(target.token, "submit"),
     }
 
@@ -182,6 +183,7 @@ def _teachable_html(  # every argument is part of the cache key
     in it): rendered once per variant, language and state, then reused by every click."""
     context = {
         "establishment_name": establishment_name,
+        "establishment_of": of_establishment(establishment_name),
         "subject": subject,
         "from_name": from_name,
         "cues": cues_for(list(cues)),

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_safe
 
 from rempart.core.actions import Action
@@ -22,6 +23,7 @@ from rempart.phishing.settings import recipients, services
 from rempart.phishing.settings.forms import CsvUploadForm, GroupForm
 from rempart.phishing.settings.recipients import (
     MAX_CSV_BYTES,
+    CsvPreview,
     RecipientCsvError,
     recipients_csv_import,
     recipients_csv_preview,
@@ -184,14 +186,21 @@ def _import_confirm(request: AuthenticatedHttpRequest, group: RecipientGroup) ->
         report_error(request, None, error)
         return back
     _forget_upload(request)
-    messages.success(
-        request,
-        _("Import done: %(new)d added, %(updated)d updated, %(refused)d lines left out.")
-        % {"new": result.new, "updated": result.updated, "refused": len(result.problems)},
-    )
+    messages.success(request, _import_summary(result))
     return redirect(
         "phishing:group_detail", establishment=group.establishment.slug, public_id=group.public_id
     )
+
+
+def _import_summary(result: CsvPreview) -> str:
+    refused = len(result.problems)
+    return _("Import done: %(added)s, %(updated)s, %(refused)s.") % {
+        "added": ngettext("%(count)d added", "%(count)d added", result.new) % {"count": result.new},
+        "updated": ngettext("%(count)d updated", "%(count)d updated", result.updated)
+        % {"count": result.updated},
+        "refused": ngettext("%(count)d line left out", "%(count)d lines left out", refused)
+        % {"count": refused},
+    }
 
 
 def _forget_upload(request: AuthenticatedHttpRequest) -> None:

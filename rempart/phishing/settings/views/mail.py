@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST, require_safe
 
 from rempart.core.actions import Action
@@ -330,6 +331,12 @@ def library_install_view(
 ) -> HttpResponse:
     created = library_install(establishment=establishment, actor=request.user)
     messages.success(
-        request, _("%(count)d starter templates and pages added.") % {"count": created}
+        request,
+        ngettext(
+            "%(count)d starter template or page added.",
+            "%(count)d starter templates and pages added.",
+            created,
+        )
+        % {"count": created},
     )
     return redirect("phishing:template_list", establishment=establishment.slug)

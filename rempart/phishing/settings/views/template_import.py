@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from rempart.core.actions import Action
 from rempart.core.errors import ApplicationError
@@ -36,11 +37,24 @@ def template_import_view(
             messages.success(
                 request,
                 _(
-                    "Template “%(name)s” created: %(links)d link(s) now lead to the tracking "
-                    "link, %(left)d attachment(s) or inline image(s) left out. Review it: "
-                    "remove real brands, names and logos, and add its cues and lesson."
+                    "Template “%(name)s” created: %(links)s, %(left)s. Review it: remove real "
+                    "brands, names and logos, and add its cues and lesson."
                 )
-                % {"name": template.name, "links": found.links, "left": found.left_out},
+                % {
+                    "name": template.name,
+                    "links": ngettext(
+                        "%(count)d link now leads to the tracking link",
+                        "%(count)d links now lead to the tracking link",
+                        found.links,
+                    )
+                    % {"count": found.links},
+                    "left": ngettext(
+                        "%(count)d attachment or inline image left out",
+                        "%(count)d attachments or inline images left out",
+                        found.left_out,
+                    )
+                    % {"count": found.left_out},
+                },
             )
             return redirect(
                 "phishing:template_edit",
