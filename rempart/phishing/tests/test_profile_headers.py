@@ -65,9 +65,8 @@ def test_headers_are_entered_as_rows_and_stored_as_names_to_values(
     assert response.status_code == 302
     profile = SendingProfile.objects.get(establishment=establishment_a)
     assert profile.headers == {"X-Simulation-Phishing": "rempart", "X-MS-Exchange-Org": "ok"}
-    assert encoded_headers(profile) == (
-        "X-Simulation-Phishing: rempart\r\nX-MS-Exchange-Org: ok\r\n"
-    )
+    lines = encoded_headers(profile).split("\r\n")  # PostgreSQL's jsonb keeps no key order
+    assert sorted(lines) == ["", "X-MS-Exchange-Org: ok", "X-Simulation-Phishing: rempart"]
     # the edit page shows them as rows, with empty rows to add more
     edit = client.get(f"{BASE}{profile.public_id}/edit/").content.decode()
     assert 'value="X-Simulation-Phishing"' in edit
