@@ -82,7 +82,7 @@ def test_page_renders_in_french_by_default() -> None:
         TEMPLATE,
         {
             "establishment_name": "CH Alpha",
-        "establishment_of": "of CH Alpha",
+            "establishment_of": "du CH Alpha",
             "subject": "s",
             "from_name": "f",
             "cues": [],
