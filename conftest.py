@@ -136,7 +136,7 @@ def _default_language() -> None:
 def _fresh_tracking_caches() -> Any:
     """Tracking hits keep campaign-wide objects a few seconds per process: none leaks from a
     test into the next (ids are reused after a rollback)."""
-    from rempart.phishing.hits import caches_clear
+    from rempart.phishing.tracking.hits import caches_clear
 
     caches_clear()
     yield

@@ -146,7 +146,7 @@ def pending_campaign(w: World, name: str) -> Any:
     """A draft (every day, all day, no jitter, launch now) submitted for approval."""
     from django.utils import timezone  # noqa: PLC0415
 
-    from rempart.phishing.campaigns import campaign_save, campaign_submit  # noqa: PLC0415
+    from rempart.phishing.campaigns.services import campaign_save, campaign_submit  # noqa: PLC0415
     from rempart.phishing.models import Campaign  # noqa: PLC0415
 
     draft = Campaign(
@@ -169,7 +169,7 @@ def pending_campaign(w: World, name: str) -> Any:
 
 def approve(w: World, campaign: Any) -> tuple[int, float]:
     """campaign_approve by the second person: (targets, seconds)."""
-    from rempart.phishing.campaigns import campaign_approve  # noqa: PLC0415
+    from rempart.phishing.campaigns.services import campaign_approve  # noqa: PLC0415
 
     start = time.perf_counter()
     count = campaign_approve(campaign=campaign, actor=w.approver)

@@ -1,10 +1,11 @@
 """Tracking endpoints of phishing simulations under load: gunicorn serving the application,
-hit by wrk on the open pixel (`/p/<token>/o.gif`) and the click page (`/p/<token>/`) of
-valid tokens (goals: at least 500 requests/s, p99 at most 50 ms, p99 within 10 % between a
-1,000- and a 100,000-recipient campaign).
+hit by wrk on the open pixel (`/p/<token>/o.gif`), the click page (`/p/<token>/`) and the
+gesture beacon (`POST /p/<token>/h`, scored like a click) of valid tokens (goals, half pixel
+half click: at least 500 requests/s, p99 at most 50 ms, p99 within 10 % between a 1,000- and
+a 100,000-recipient campaign).
 
     .venv/bin/python -m bench.phishing_tracking [--sizes 1000 100000] [--duration 20]
-        [--rate 500] [--workers N --threads N] [--modes mix pixel click]
+        [--rate 500] [--workers N --threads N] [--modes mix pixel click gesture]
         [--database-url postgresql://postgres@127.0.0.1:5432/rempart_bench_tracking]
 
 For each size, in its own throw-away data directory (production settings `config.settings`;
@@ -16,7 +17,8 @@ without the tracking paths) on 127.0.0.1, with `REMPART_TRUSTED_PROXIES=127.0.0.
 `wrk -t2 -c32 -d<duration>s --latency` with a Lua script that picks a random token of the
 campaign for each request, a current Chrome user agent and an `X-Forwarded-For` address in
 one of `--networks` /24 networks (as behind a reverse proxy). Three runs per size after a
-3 s warm-up: half pixel half click (the goal), pixel only, click only. Without `--rate`,
+3 s warm-up: half pixel half click (the goal), pixel only, click only, gesture beacons only
+(each a person's: the click confirmed, the training assigned, the page read). Without `--rate`,
 each of the 32 connections sends its next request as soon as it has the answer (the most
 the server serves; latency then includes the wait behind the other 31 connections); with
 `--rate R`, each connection waits a random 0.5 to 1.5 times 32/R s between requests, so about R
@@ -81,6 +83,9 @@ function request()
   local ip = "10." .. math.floor(net / 256) .. "." .. (net % 256) .. "." .. math.random(1, 254)
   local headers = {["User-Agent"] = "{UA}", ["X-Forwarded-For"] = ip}
   if counter % per_connection == 0 then headers["Connection"] = "close" end
+  if mode == "gesture" then
+    return wrk.format("POST", "/p/" .. token .. "/h?page=learn", headers, "")
+  end
   return wrk.format("GET", path, headers)
 end
 """
@@ -255,7 +260,7 @@ def measure(size: int, args: argparse.Namespace) -> list[tuple[int, str, dict[st
                 figures["load"] = loadavg
                 results.append((size, mode, figures))
                 print(
-                    f"{size:>7} {mode:5}: {figures['rps']:7.1f} req/s, p50 "
+                    f"{size:>7} {mode:7}: {figures['rps']:7.1f} req/s, p50 "
                     f"{figures['p50']:.1f} ms, p99 {figures['p99']:.1f} ms, "
                     f"{figures['requests']} requests, {figures['stored']} interactions stored, "
                     f"non-2xx {figures['non2xx']}, socket errors {figures['socket_errors']}, "
@@ -273,7 +278,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[1_000, 100_000])
     parser.add_argument("--duration", type=int, default=20, help="seconds per wrk run")
-    parser.add_argument("--modes", nargs="+", default=["mix", "pixel", "click"])
+    parser.add_argument("--modes", nargs="+", default=["mix", "pixel", "click", "gesture"])
     parser.add_argument("--networks", type=int, default=256, help="client /24 networks")
     parser.add_argument(
         "--workers", type=int, default=web_workers(), help="gunicorn processes (as rempart run)"

@@ -204,7 +204,7 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "filters": {"tracking": {"()": "rempart.phishing.logfilters.UnloggedTrackingPaths"}},
+    "filters": {"tracking": {"()": "rempart.phishing.tracking.logfilters.UnloggedTrackingPaths"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": _env.str("LOG_LEVEL", default="INFO")},
     "loggers": {

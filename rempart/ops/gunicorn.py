@@ -9,7 +9,7 @@ from typing import Any
 
 from gunicorn.glogging import Logger
 
-from rempart.phishing.logfilters import PREFIX
+from rempart.phishing.tracking.logfilters import PREFIX
 
 # One thread per web process: Python threads of one process take turns on the interpreter
 # lock, and under load that wait was most of the latency tail (p99 66 ms with 4 processes of

@@ -70,6 +70,16 @@ class InteractionKind(models.TextChoices):
     REPORT = "report", _("Reported")
 
 
+class ScannerSignal(models.TextChoices):
+    """Why a tracking hit looks like a mail-security scanner's (`tracking/hits.py`)."""
+
+    TOO_FAST = "too_fast", _("too soon after delivery")
+    SCANNER_NETWORK = "scanner_network", _("mail-security network")
+    AUTOMATED_AGENT = "automated_agent", _("automated user agent")
+    PREFETCH = "prefetch", _("prefetch or HEAD request")
+    BURST = "burst", _("burst across recipients")
+
+
 class ReportKind(models.TextChoices):
     SIMULATION = "simulation", _("Simulation")
     SUSPICIOUS = "suspicious", _("Suspicious message to triage")

@@ -1,5 +1,5 @@
 """Reads of the phishing module (settings objects and campaigns), always scoped through
-`visible_to`; aggregated results live in `stats.py`."""
+`visible_to`; aggregated results live in `results/stats.py`."""
 
 from __future__ import annotations
 

@@ -6,11 +6,9 @@ from typing import Any
 
 from celery import shared_task
 
-from rempart.phishing import sender
-from rempart.phishing.campaigns import campaigns_purge_expired
-from rempart.phishing.tasks_reports import poll_mailboxes_task
-
-__all__ = ["dispatch_campaign", "dispatch_task", "poll_mailboxes_task", "send_lane_task"]
+from rempart.phishing.campaigns.services import campaigns_purge_expired
+from rempart.phishing.reports.imap import mailboxes_poll_all
+from rempart.phishing.sending import sender
 
 
 @shared_task(name="phishing.dispatch")
@@ -41,3 +39,9 @@ def send_lane_task(campaign_id: int, lane: int, lanes: int) -> dict[str, Any]:
 def purge_expired_task() -> int:
     """Cut the person ↔ result link of campaigns past their retention date."""
     return campaigns_purge_expired()
+
+
+@shared_task(name="phishing.poll_mailboxes", ignore_result=True, soft_time_limit=300)
+def poll_mailboxes_task() -> int:
+    """Poll every enabled report mailbox; returns how many were polled."""
+    return len(mailboxes_poll_all())

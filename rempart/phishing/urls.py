@@ -1,23 +1,18 @@
-"""URLs of the phishing module: settings, campaigns, the operator's comparison, reports,
-legal kit, and the public tracking paths (`/p/<token>/…`, served without sign-in)."""
+"""URLs of the phishing module, one list per feature: settings, campaigns, the operator's
+comparison, reports by staff, and the public tracking paths (`/p/<token>/…`, served without
+sign-in)."""
 
-from rempart.phishing import (
-    urls_campaigns,
-    urls_compare,
-    urls_config,
-    urls_import,
-    urls_legal,
-    urls_reports,
-    urls_tracking,
-)
+from rempart.phishing.campaigns import urls as campaigns
+from rempart.phishing.reports import urls as reports
+from rempart.phishing.results import urls as results
+from rempart.phishing.settings import urls as settings
+from rempart.phishing.tracking import urls as tracking
 
 app_name = "phishing"
 urlpatterns = [
-    *urls_config.urlpatterns,
-    *urls_import.urlpatterns,
-    *urls_campaigns.urlpatterns,
-    *urls_compare.urlpatterns,
-    *urls_reports.urlpatterns,
-    *urls_legal.urlpatterns,
-    *urls_tracking.urlpatterns,
+    *settings.urlpatterns,
+    *campaigns.urlpatterns,
+    *results.urlpatterns,
+    *reports.urlpatterns,
+    *tracking.urlpatterns,
 ]

@@ -131,4 +131,4 @@ def test_phishing_results_export(personas: dict[str, Any], establishment_a: Any)
     target = TargetFactory(establishment=establishment_a, variant__label=label)
     url = f"/e/ch-alpha/phishing/campaigns/{target.campaign.public_id}/results.csv"
     rows = _csv_response(_client(personas["alice"]).get(url))
-    assert [row["variant"] for row in rows] == ["'" + label]
+    assert [row["Variante"] for row in rows] == ["'" + label]  # titles in French

@@ -24,15 +24,13 @@ from typing import Any
 from django.utils import timezone
 
 from rempart.ops.demo.clock import Timeline
-from rempart.phishing.campaigns import (
+from rempart.phishing.campaigns.services import (
     campaign_approve,
     campaign_close,
     campaign_save,
     campaign_submit,
 )
 from rempart.phishing.choices import InteractionKind, MailSecurity, TargetState
-from rempart.phishing.hits import Hit, confirm_human, record
-from rempart.phishing.library import library_install
 from rempart.phishing.models import (
     Campaign,
     EmailTemplate,
@@ -42,9 +40,11 @@ from rempart.phishing.models import (
     SendingProfile,
     Target,
 )
-from rempart.phishing.reports import mailbox_save, report_ingest
-from rempart.phishing.services import domain_verify, recipients_csv_import
-from rempart.phishing.services_config import domain_add, group_save, profile_save
+from rempart.phishing.reports.services import mailbox_save, report_ingest
+from rempart.phishing.settings.library import library_install
+from rempart.phishing.settings.recipients import recipients_csv_import
+from rempart.phishing.settings.services import domain_add, domain_verify, group_save, profile_save
+from rempart.phishing.tracking.hits import Hit, confirm_human, record, record_submission
 
 BROWSER = (
     "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
@@ -365,8 +365,7 @@ SUSPICIOUS = (
 
 def _submit(target: Target) -> None:
     hit = Hit(method="POST", ip="10.92.60.140", user_agent=BROWSER)
-    record(target, InteractionKind.SUBMIT, hit, field_names=["identifiant", "mot_de_passe"])
-    confirm_human(target, hit, reason=InteractionKind.SUBMIT)
+    record_submission(target, hit, field_names=["identifiant", "mot_de_passe"])
 
 
 STEPS: dict[str, Callable[[Target], object]] = {

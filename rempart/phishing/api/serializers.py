@@ -13,8 +13,8 @@ from rest_framework import serializers
 
 from rempart.phishing.choices import TargetState
 from rempart.phishing.models import Campaign, CampaignVariant, Target
+from rempart.phishing.results.stats import Funnel, Row
 from rempart.phishing.selectors import TARGET_STAMPS
-from rempart.phishing.stats import Funnel, Row
 from rempart.tenancy.models import Establishment
 
 RATED = ("opened", "clicked_raw", "clicked", "submitted", "reported", "trained")

@@ -11,9 +11,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from rempart.api.mixins import TenantScopedViewSetMixin
-from rempart.phishing import selectors, stats
+from rempart.phishing import selectors
 from rempart.phishing.api import serializers as s
 from rempart.phishing.models import Campaign, CampaignVariant, Target
+from rempart.phishing.results import stats
 
 
 class PhishingCampaignViewSet(TenantScopedViewSetMixin, viewsets.ReadOnlyModelViewSet[Campaign]):

@@ -34,7 +34,7 @@ class Campaign(TenantOwnedModel):
     Results are pseudonymous; `identified` mode shows who did what only once the
     establishment's DPO has approved it (`identified_approved_*`), until the purge;
     `anonymous` mode cuts each person ↔ result link as soon as the message is sent
-    (`rempart.phishing.anonymity`), and `purged_at` records when the last one was cut."""
+    (`rempart.phishing.campaigns.anonymity`), and `purged_at` records when the last one was cut."""
 
     name = models.CharField(_("name"), max_length=200)
     status = models.CharField(

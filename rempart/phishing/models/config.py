@@ -3,6 +3,7 @@ pages."""
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -10,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from rempart.core.crypto import EncryptedTextField
 from rempart.core.models import TenantOwnedModel
 from rempart.phishing.choices import AfterSubmit, Difficulty, MailSecurity, PremiseAlignment
+from rempart.phishing.sending.headers import validate_headers
 
 
 class SendingProfile(TenantOwnedModel):
@@ -64,6 +66,13 @@ class SendingProfile(TenantOwnedModel):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        super().clean()
+        try:
+            self.headers = validate_headers(self.headers or {})
+        except ValidationError as error:
+            raise ValidationError({"headers": error.messages}) from error
 
 
 class EmailTemplate(TenantOwnedModel):

@@ -19,7 +19,7 @@ from typing import Any
 
 from aiosmtpd.controller import Controller
 
-from rempart.phishing.smtp import TOKEN_HEADER
+from rempart.phishing.sending.headers import TOKEN_HEADER
 from tests.processes import free_port
 
 

@@ -10,8 +10,8 @@ import pytest
 from rest_framework.test import APIClient
 
 from rempart.accounts.services import api_token_create
-from rempart.phishing import stats
 from rempart.phishing.models import Campaign, Target
+from rempart.phishing.results import stats
 from rempart.phishing.tests.factories import CampaignFactory, EmailTemplateFactory
 from rempart.phishing.tests.results_world import (
     CANARY_DOMAIN,

@@ -22,9 +22,8 @@ from django.utils import timezone
 
 from conftest import give_totp
 from rempart.audit.models import AuditEntry
-from rempart.phishing import sender
-from rempart.phishing.anonymity import anonymous_cut
-from rempart.phishing.campaigns import (
+from rempart.phishing.campaigns.anonymity import anonymous_cut
+from rempart.phishing.campaigns.services import (
     CampaignError,
     campaign_approve,
     campaign_close,
@@ -34,7 +33,8 @@ from rempart.phishing.campaigns import (
 )
 from rempart.phishing.choices import CampaignStatus, ResultsMode, TargetState, TeachableOn
 from rempart.phishing.models import Campaign, Interaction, PhishReport, Target, TrainingAssignment
-from rempart.phishing.reports import report_ingest
+from rempart.phishing.reports.services import report_ingest
+from rempart.phishing.sending import sender
 from rempart.phishing.tests import engine
 from rempart.phishing.tests.engine import TrackingClient
 from rempart.phishing.tests.factories import LandingPageFactory, ReportMailboxFactory

@@ -18,8 +18,8 @@ from django.urls import reverse
 from conftest import _member, give_totp
 from rempart.audit.models import AuditEntry
 from rempart.core.errors import PermissionDeniedError
-from rempart.phishing import campaigns as services
-from rempart.phishing.campaigns import (
+from rempart.phishing.campaigns import services
+from rempart.phishing.campaigns.services import (
     CampaignError,
     campaign_approve,
     campaign_identified_approve,
@@ -361,7 +361,7 @@ def test_the_identified_export_has_the_person_columns_and_is_audited(
     campaign_identified_approve(campaign=campaign, actor=dpo, justification=REASON)
     _launched(campaign, alice, operator_admin)
     rows = _csv(clients(dpo), campaign).splitlines()
-    assert rows[0].lstrip("\ufeff").endswith("last_name,first_name,email,department")
+    assert rows[0].lstrip("\ufeff").endswith("Last name,First name,E-mail,Service")
     assert len(rows) == 7
     assert all(f"{CANARY_LAST},{CANARY_NAME},agent" in row for row in rows[1:])
     exported = AuditEntry.objects.get(verb="phishing.campaign.identified_exported")
@@ -377,7 +377,7 @@ def test_the_identified_export_defuses_formulas_from_the_directory(
     campaign_identified_approve(campaign=campaign, actor=dpo, justification=REASON)
     _launched(campaign, alice, operator_admin)
     rows = list(csv.reader(io.StringIO(_csv(clients(dpo), campaign).lstrip("\ufeff"))))
-    last_names = {row[rows[0].index("last_name")] for row in rows[1:]}
+    last_names = {row[rows[0].index("Last name")] for row in rows[1:]}
     assert last_names == {'\'=HYPERLINK("http://x.example/","Voir")'}  # text, not a formula
 
 
@@ -407,7 +407,7 @@ def test_a_pseudonymous_campaign_never_shows_who(
             assert CANARY_NAME not in body
             assert CANARY_LAST not in body
             assert "agent0@" not in body
-        assert "email" not in exported.splitlines()[0]
+        assert "E-mail" not in exported.splitlines()[0]
         assert exported.count("\n") == 7
     assert not AuditEntry.objects.filter(verb__startswith="phishing.campaign.identified").exists()
 

@@ -13,10 +13,10 @@ import pytest
 from django.utils import translation
 
 from rempart.core.errors import ApplicationError, PermissionDeniedError
-from rempart.phishing import sender
-from rempart.phishing.campaigns import campaign_approve, campaign_submit
+from rempart.phishing.campaigns.services import campaign_approve, campaign_submit
 from rempart.phishing.choices import CampaignStatus, TargetState
 from rempart.phishing.models import Target
+from rempart.phishing.sending import sender
 from rempart.phishing.tests import engine
 from rempart.phishing.tests.factories import EmailTemplateFactory, RecipientFactory
 from rempart.phishing.tests.sink import Sink
@@ -169,7 +169,7 @@ def test_expired_campaigns_are_purged_and_counted(
 
     from django.utils import timezone
 
-    from rempart.phishing.campaigns import campaigns_purge_expired
+    from rempart.phishing.campaigns.services import campaigns_purge_expired
     from rempart.phishing.models import Campaign
 
     # given two launched campaigns, one past its retention date, and an expired draft

@@ -14,7 +14,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import translation
 
-from rempart.phishing import compare
+from rempart.phishing.results import compare
 from rempart.phishing.tests.factories import EmailTemplateFactory
 from rempart.phishing.tests.results_world import sent_campaign
 from rempart.tenancy.selectors import establishment_list

@@ -22,8 +22,6 @@ from django.utils import translation
 
 from rempart.audit.models import AuditEntry
 from rempart.core.errors import ApplicationError
-from rempart.phishing import services_config
-from rempart.phishing.library import difficulty
 from rempart.phishing.models import (
     EmailTemplate,
     LandingPage,
@@ -31,8 +29,10 @@ from rempart.phishing.models import (
     RecipientGroup,
     SendingProfile,
 )
-from rempart.phishing.services import domain_verify
-from rempart.phishing.services_config import profile_send_test
+from rempart.phishing.settings import recipients
+from rempart.phishing.settings import services as settings_services
+from rempart.phishing.settings.library import difficulty
+from rempart.phishing.settings.services import domain_verify, profile_send_test
 from rempart.phishing.tests.factories import (
     CampaignVariantFactory,
     EmailTemplateFactory,
@@ -179,7 +179,7 @@ def test_test_email_unreachable_server(establishment_a: Any, alice: Any, verifie
 def test_authentication_failure_is_named() -> None:
     profile = SendingProfile(host="relay.example.org", port=587)
     error = smtplib.SMTPAuthenticationError(535, b"5.7.8 Authentication credentials invalid")
-    text = services_config._smtp_problem(error, profile)
+    text = settings_services._smtp_problem(error, profile)
     assert text == "The server relay.example.org:587 refused the user name or password."
 
 
@@ -238,7 +238,7 @@ def test_referent_creates_a_group_and_imports_a_french_excel_file(
     assert "2 new" in body
     assert "0 updated" in body
     assert "0 unchanged" in body
-    assert "1 line(s) left out" in body
+    assert "1 line left out" in body
     assert "gmail.com" in body
     assert "lea.durand@ch-alpha.fr" in body
     assert not Recipient.objects.filter(group=group).exists()  # nothing written yet
@@ -247,7 +247,7 @@ def test_referent_creates_a_group_and_imports_a_french_excel_file(
     assert path.read_bytes() == EXCEL_FR
 
     done = client.post(url, {"confirm": "1"}, follow=True)
-    assert "Import done: 2 added, 0 updated, 1 lines left out." in done.content.decode()
+    assert "Import done: 2 added, 0 updated, 1 line left out." in done.content.decode()
     assert sorted(Recipient.objects.filter(group=group).values_list("email", "first_name")) == [
         ("lea.durand@ch-alpha.fr", "Léa"),
         ("paul.moreau@ch-alpha.fr", "Paul"),
@@ -304,19 +304,19 @@ def test_unreadable_file_and_expired_upload(
 
 
 def test_old_uploads_are_purged() -> None:
-    upload_id = services_config.upload_store(b"courriel\r\n")
-    assert services_config.upload_load(upload_id) == b"courriel\r\n"
+    upload_id = recipients.upload_store(b"courriel\r\n")
+    assert recipients.upload_load(upload_id) == b"courriel\r\n"
     # made two hours old: the other xdist workers share the data directory, and their fresh
     # uploads must survive this purge
-    path = Path(settings.HOME) / "tmp" / services_config.UPLOAD_DIR / upload_id
+    path = Path(settings.HOME) / "tmp" / recipients.UPLOAD_DIR / upload_id
     two_hours_ago = time.time() - 2 * 3600
     os.utime(path, (two_hours_ago, two_hours_ago))
-    assert services_config.upload_purge() >= 1
+    assert recipients.upload_purge() >= 1
     assert not path.exists()
     with pytest.raises(ApplicationError, match="expired"):
-        services_config.upload_load(upload_id)
+        recipients.upload_load(upload_id)
     with pytest.raises(ApplicationError, match="expired"):
-        services_config.upload_load("../../secret_key")
+        recipients.upload_load("../../secret_key")
 
 
 # Profiles, templates, pages ----------------------------------------------------------------
@@ -334,7 +334,10 @@ def test_profile_password_is_kept_when_blank_and_never_shown(
         "username": "simulations",
         "new_password": "S3cret-relay-pw",
         "from_address": "dsi@ch-alpha.fr",
-        "headers": '{"X-Simulation": "1"}',
+        "headers-TOTAL_FORMS": 1,
+        "headers-INITIAL_FORMS": 0,
+        "headers-0-name": "X-Simulation",
+        "headers-0-value": "1",
         "rate_per_second": 5,
         "rate_per_hour": 1000,
         "connections": 2,

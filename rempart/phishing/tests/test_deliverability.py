@@ -18,9 +18,9 @@ from django.utils import translation
 
 from rempart.audit.models import AuditEntry
 from rempart.core.errors import ApplicationError, PermissionDeniedError
-from rempart.phishing.deliverability import Check, deliverability_check
 from rempart.phishing.models import SendingDomain
-from rempart.phishing.services import domain_verify
+from rempart.phishing.settings.deliverability import Check, deliverability_check
+from rempart.phishing.settings.services import domain_verify
 from rempart.phishing.tests.factories import SendingProfileFactory
 from rempart.phishing.tests.test_domains_dns import TxtServer
 

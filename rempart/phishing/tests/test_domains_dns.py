@@ -22,7 +22,8 @@ from django.utils import translation
 from rempart.audit.models import AuditEntry
 from rempart.core.errors import ApplicationError, PermissionDeniedError
 from rempart.phishing.models import SendingDomain
-from rempart.phishing.services_config import dns_resolver, domain_add, domain_check_dns
+from rempart.phishing.settings.resolver import dns_resolver
+from rempart.phishing.settings.services import domain_add, domain_check_dns
 
 pytestmark = pytest.mark.django_db
 
@@ -205,3 +206,54 @@ def test_check_from_the_screen(
     assert page.status_code == 200
     assert SendingDomain.objects.get(pk=domain.pk).is_verified
     assert "rempart-verification=" not in page.content.decode()  # no record left to publish
+
+
+@pytest.mark.parametrize(
+    "public",
+    [
+        "gmail.com",
+        "Outlook.FR",
+        "hotmail.fr",
+        "hotmail.co.uk",
+        "yahoo.fr",
+        "orange.fr",
+        "free.fr",
+        "laposte.net",
+        "icloud.com",
+        "smtp.orange.fr",
+    ],
+)
+def test_a_public_mail_service_is_refused_with_the_reason(
+    establishment_a: Any, alice: Any, public: str
+) -> None:
+    with pytest.raises(ApplicationError, match="is a public e-mail service"):
+        domain_add(establishment=establishment_a, domain=public, actor=alice)
+    assert not SendingDomain.objects.exists()
+    assert not AuditEntry.objects.filter(verb="phishing.domain.added").exists()
+
+
+@pytest.mark.parametrize("own", ["ch-orange.fr", "free-hopital.fr", "gmail.example.fr"])
+def test_an_establishments_domain_that_looks_like_one_is_accepted(
+    establishment_a: Any, alice: Any, own: str
+) -> None:
+    assert domain_add(establishment=establishment_a, domain=own, actor=alice).domain == own
+
+
+def test_a_public_domain_registered_before_cannot_be_verified(
+    dns_server: TxtServer, establishment_a: Any, alice: Any, settings: Any
+) -> None:
+    row = SendingDomain.objects.create(establishment=establishment_a, domain="gmail.com")
+    dns_server.records["gmail.com"] = [f"rempart-verification={row.token}"]
+    settings.PHISHING_DNS_RESOLVER = f"127.0.0.1:{dns_server.port}"
+    with pytest.raises(ApplicationError, match="is a public e-mail service"):
+        domain_check_dns(domain=row, actor=alice)
+    row.refresh_from_db()
+    assert row.verified_at is None
+
+
+def test_the_screen_says_why_a_public_domain_is_refused(establishment_a: Any, alice: Any) -> None:
+    response = _client(alice).post(
+        "/e/ch-alpha/phishing/domains/add/", {"domain": "gmail.com"}, follow=True
+    )
+    assert "“gmail.com” is a public e-mail service" in response.content.decode()
+    assert not SendingDomain.objects.exists()

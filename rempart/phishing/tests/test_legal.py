@@ -10,7 +10,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from rempart.phishing.legal import PRIVATE, PUBLIC, UNKNOWN, french_date, regime_of
+from rempart.phishing.campaigns.legal import PRIVATE, PUBLIC, UNKNOWN, french_date, regime_of
 from rempart.phishing.tests.factories import (
     CampaignFactory,
     RecipientFactory,

@@ -9,7 +9,9 @@ import pytest
 
 from rempart.audit.models import AuditEntry
 from rempart.phishing.choices import Difficulty, PremiseAlignment
-from rempart.phishing.library import (
+from rempart.phishing.models import EmailTemplate, LandingPage
+from rempart.phishing.sending.rendering import check_template, preview_context, render_message
+from rempart.phishing.settings.library import (
     CUE_CATEGORIES,
     CUES,
     STARTER_PAGES,
@@ -18,8 +20,6 @@ from rempart.phishing.library import (
     difficulty,
     library_install,
 )
-from rempart.phishing.models import EmailTemplate, LandingPage
-from rempart.phishing.rendering import check_template, preview_context, render_message
 from rempart.phishing.tests.factories import EmailTemplateFactory, LandingPageFactory
 
 H, M, L = PremiseAlignment.HIGH, PremiseAlignment.MEDIUM, PremiseAlignment.LOW
@@ -70,8 +70,9 @@ def test_starter_templates_are_complete_and_render() -> None:
     for entry in STARTER_TEMPLATES:
         assert set(entry.cues) <= set(CUES), entry.key
         assert entry.premise_alignment in PremiseAlignment.values
-        for variable in ("{{ url }}", "{{ tracker }}", "{{ establishment }}"):
+        for variable in ("{{ url }}", "{{ tracker }}"):
             assert variable in entry.html, (entry.key, variable)
+        assert re.search(r"\{\{ (of_|at_)?establishment \}\}", entry.html), entry.key
         if "generic_greeting" not in entry.cues:
             assert "{{ first_name }}" in entry.html, entry.key
         assert "{{ url }}" in entry.text

@@ -15,11 +15,11 @@ from typing import Any
 
 import pytest
 
-from rempart.phishing import qr
-from rempart.phishing.campaigns import campaign_approve, campaign_submit
-from rempart.phishing.library_content import MFA_QR
+from rempart.phishing.campaigns.services import campaign_approve, campaign_submit
 from rempart.phishing.models import Target
-from rempart.phishing.rendering import preview_context, render_message, tracking_url
+from rempart.phishing.sending import qr
+from rempart.phishing.sending.rendering import preview_context, render_message, tracking_url
+from rempart.phishing.settings.library_content import MFA_QR
 from rempart.phishing.tests import engine
 from rempart.phishing.tests.factories import EmailTemplateFactory
 from rempart.phishing.tests.sink import Sink

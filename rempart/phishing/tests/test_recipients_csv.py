@@ -10,12 +10,12 @@ from django.utils import timezone, translation
 
 from rempart.audit.models import AuditEntry
 from rempart.phishing.models import Recipient, RecipientGroup, SendingDomain
-from rempart.phishing.services import (
+from rempart.phishing.settings.recipients import (
     RecipientCsvError,
-    domain_verify,
     recipients_csv_import,
     recipients_csv_preview,
 )
+from rempart.phishing.settings.services import domain_verify
 
 pytestmark = pytest.mark.django_db
 
@@ -121,3 +121,54 @@ def test_another_establishments_verified_domain_does_not_count(
     preview = recipients_csv_preview(group=group, data=data)
     assert [line.email for line in preview.lines] == ["lea.durand@ch-alpha.fr"]
     assert [p.line for p in preview.problems] == [2, 4]  # B's domain; A's unverified one
+
+
+def _mixed(cp1252_lines: set[int]) -> bytes:
+    """A UTF-8 directory whose lines `cp1252_lines` (1-based) were pasted from an Excel file."""
+    lines = [
+        "Prénom;Nom;Courriel;Service",
+        "Léa;Dupré;lea.dupre@ch-alpha.fr;Urgences",
+        "Hélène;Lefèvre;helene.lefevre@ch-alpha.fr;Pharmacie",
+        "Noël;Bérénice;noel.berenice@ch-alpha.fr;Réanimation",
+        "Zoé;Gaël;zoe.gael@ch-alpha.fr;Cardiologie",
+    ]
+    encoded = [
+        line.encode("cp1252" if number in cp1252_lines else "utf-8")
+        for number, line in enumerate(lines, start=1)
+    ]
+    return b"\r\n".join(encoded) + b"\r\n"
+
+
+@pytest.mark.parametrize(
+    ("cp1252_lines", "message"),
+    [
+        ({3}, "la ligne 3 n'est pas en UTF-8"),
+        ({3, 5}, "les lignes 3, 5 ne sont pas en UTF-8"),
+        ({1}, "la ligne 1 n'est pas en UTF-8"),
+    ],
+)
+def test_a_utf8_file_with_windows_1252_lines_is_refused_with_their_numbers(
+    group: RecipientGroup, operator_admin: Any, cp1252_lines: set[int], message: str
+) -> None:
+    # given: UTF-8 lines and one or two Windows-1252 lines
+    data = _mixed(cp1252_lines)
+    # when / then: refused whole, naming the lines; nothing written, nothing audited
+    with pytest.raises(RecipientCsvError, match=message):
+        recipients_csv_preview(group=group, data=data)
+    with pytest.raises(RecipientCsvError, match=message):
+        recipients_csv_import(group=group, data=data, actor=operator_admin)
+    assert not Recipient.objects.exists()
+    assert not AuditEntry.objects.filter(verb="phishing.recipients.imported").exists()
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "cp1252"])
+def test_a_file_in_one_encoding_keeps_its_accents(group: RecipientGroup, encoding: str) -> None:
+    data = _mixed(set()).decode().encode(encoding)
+    preview = recipients_csv_preview(group=group, data=data)
+    assert preview.columns["first_name"] == "Prénom"
+    assert [(line.first_name, line.last_name) for line in preview.lines] == [
+        ("Léa", "Dupré"),
+        ("Hélène", "Lefèvre"),
+        ("Noël", "Bérénice"),
+        ("Zoé", "Gaël"),
+    ]

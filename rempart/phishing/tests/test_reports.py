@@ -14,11 +14,17 @@ from django.urls import reverse
 from django.utils import translation
 
 from rempart.audit.models import AuditEntry
-from rempart.phishing import imap
 from rempart.phishing.models import Interaction, PhishReport, ReportMailbox, Target
-from rempart.phishing.rendering import RenderedMessage, tracking_url
-from rempart.phishing.reports import extract_tokens, mailbox_save, report_ingest, report_triage
-from rempart.phishing.smtp import TOKEN_HEADER, message_bytes
+from rempart.phishing.reports import imap
+from rempart.phishing.reports.services import (
+    extract_tokens,
+    mailbox_save,
+    report_ingest,
+    report_triage,
+)
+from rempart.phishing.sending.headers import TOKEN_HEADER
+from rempart.phishing.sending.rendering import RenderedMessage, tracking_url
+from rempart.phishing.sending.smtp import message_bytes
 from rempart.phishing.tests.dovecot import (  # noqa: F401  (fixtures)
     DovecotServer,
     dovecot_fixture,
@@ -369,7 +375,7 @@ def test_poll_all_reads_enabled_mailboxes_only(
 ) -> None:
     ReportMailboxFactory(establishment=establishment_a, enabled=False, port=1)
     imap_inbox.append(_simulation(target.token).as_bytes())
-    from rempart.phishing.tasks_reports import poll_mailboxes_task
+    from rempart.phishing.tasks import poll_mailboxes_task
 
     assert poll_mailboxes_task.delay().get() == 1
     assert PhishReport.objects.filter(kind="simulation").count() == 1

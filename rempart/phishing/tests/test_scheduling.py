@@ -10,8 +10,7 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
-from rempart.phishing.campaigns import campaign_approve, campaign_submit
-from rempart.phishing.scheduling import (
+from rempart.phishing.campaigns.scheduling import (
     PARIS,
     ScheduleError,
     check_window,
@@ -19,6 +18,7 @@ from rempart.phishing.scheduling import (
     public_holidays,
     send_times,
 )
+from rempart.phishing.campaigns.services import campaign_approve, campaign_submit
 from rempart.phishing.tests import engine
 
 UTC = dt.UTC

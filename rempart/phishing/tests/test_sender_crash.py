@@ -20,7 +20,7 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
-from rempart.phishing import campaigns
+from rempart.phishing.campaigns import services as campaigns
 from rempart.phishing.choices import CampaignStatus, TargetState
 from rempart.phishing.models import Campaign, Target
 from rempart.phishing.tests import engine

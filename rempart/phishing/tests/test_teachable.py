@@ -7,7 +7,7 @@ from typing import Any
 from django.template.loader import render_to_string
 from django.utils import translation
 
-from rempart.phishing.library import CUES, cues_for
+from rempart.phishing.settings.library import CUES, cues_for
 
 TEMPLATE = "phishing/teachable.html"
 
@@ -15,6 +15,7 @@ TEMPLATE = "phishing/teachable.html"
 def _render(**overrides: Any) -> str:
     context: dict[str, Any] = {
         "establishment_name": "CH Alpha",
+        "establishment_of": "of CH Alpha",
         "subject": "Votre boîte aux lettres a atteint 98 % de sa capacité",
         "from_name": "Service informatique",
         "cues": cues_for(["urgency", "link_mismatch"]),
@@ -81,6 +82,7 @@ def test_page_renders_in_french_by_default() -> None:
         TEMPLATE,
         {
             "establishment_name": "CH Alpha",
+            "establishment_of": "du CH Alpha",
             "subject": "s",
             "from_name": "f",
             "cues": [],

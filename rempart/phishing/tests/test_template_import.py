@@ -15,8 +15,8 @@ from django.utils import translation
 
 from rempart.audit.models import AuditEntry
 from rempart.phishing.models import EmailTemplate
-from rempart.phishing.rendering import render_message, target_context
-from rempart.phishing.template_import import EmlImportError, parse_eml
+from rempart.phishing.sending.rendering import render_message, target_context
+from rempart.phishing.settings.template_import import EmlImportError, parse_eml
 
 pytestmark = pytest.mark.django_db
 URL = "/e/ch-alpha/phishing/templates/import/"

@@ -23,14 +23,14 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from rempart.phishing import hits
-from rempart.phishing.campaigns import campaign_approve, campaign_submit
+from rempart.phishing.campaigns.services import campaign_approve, campaign_submit
 from rempart.phishing.choices import CampaignStatus, InteractionKind, TargetState, TeachableOn
 from rempart.phishing.models import Campaign, Interaction, Target, TrainingAssignment
-from rempart.phishing.rendering import tracking_url
+from rempart.phishing.sending.rendering import tracking_url
 from rempart.phishing.tests import engine
 from rempart.phishing.tests.engine import TrackingClient as Client
 from rempart.phishing.tests.factories import LandingPageFactory
+from rempart.phishing.tracking import hits
 
 pytestmark = pytest.mark.django_db
 
@@ -457,3 +457,142 @@ def test_the_report_button_sets_the_first_report_time_once(
     assert client.get(f"/p/{target.token}/report", **person).status_code == 405
     reports = Interaction.objects.filter(target=target, kind=InteractionKind.REPORT)
     assert list(reports.values_list("method", flat=True)) == ["BUTTON", "BUTTON"]
+
+
+# --- HEAD -----------------------------------------------------------------------------------
+
+
+def test_head_on_a_tracking_link_answers_without_a_body_and_is_no_click(
+    campaign: Campaign, person: dict[str, Any]
+) -> None:
+    # given
+    target = first_target(campaign)
+    # when: a link checker asks for the headers of the link
+    answer = engine.wsgi_call("HEAD", f"/p/{target.token}/", **person)
+    # then: the headers of the page, no body, a prefetch kept but not counted
+    assert answer.status == 200
+    assert answer.headers["Content-Type"].startswith("text/html")
+    assert answer.headers["Cache-Control"] == "no-store"
+    assert answer.body == b""
+    interaction = Interaction.objects.get(target=target)
+    assert (interaction.kind, interaction.method) == (InteractionKind.CLICK, "HEAD")
+    assert interaction.signals == ["prefetch"]
+    target.refresh_from_db()
+    assert target.clicked_at is None
+    # the same link with GET is the page
+    page = engine.wsgi_call("GET", f"/p/{target.token}/", **person)
+    assert page.status == 200
+    assert TEACHABLE.encode() in page.body
+
+
+@pytest.mark.parametrize("suffix", ["learn", "o.gif"])
+def test_head_on_the_other_tracking_pages_has_no_body_either(
+    campaign: Campaign, person: dict[str, Any], suffix: str
+) -> None:
+    target = first_target(campaign)
+    answer = engine.wsgi_call("HEAD", f"/p/{target.token}/{suffix}", **person)
+    assert answer.status == 200
+    assert answer.body == b""
+    assert engine.wsgi_call("GET", f"/p/{target.token}/{suffix}", **person).body != b""
+
+
+# --- submissions and gesture beacons are scored like clicks ---------------------------------
+
+SCANNER_POSTS = [
+    pytest.param({"REMOTE_ADDR": "40.107.1.1"}, 300, ["scanner_network"], id="scanner_network"),
+    pytest.param({"HTTP_USER_AGENT": "python-requests/2.31"}, 300, ["automated_agent"], id="agent"),
+    pytest.param({}, 2, ["too_fast"], id="too_fast"),
+    pytest.param(
+        {"REMOTE_ADDR": "40.107.1.1", "HTTP_USER_AGENT": "Mozilla/4.0 (compatible; MSIE 7.0)"},
+        1,
+        ["too_fast", "scanner_network", "automated_agent"],
+        id="all",
+    ),
+]
+
+
+def _landing_campaign(establishment: Any, creator: Any, approver: Any) -> Campaign:
+    page = LandingPageFactory(establishment=establishment, html=LANDING)
+    return launched(
+        establishment,
+        creator,
+        approver,
+        2,
+        domain=engine.DOMAIN,
+        landing_page=page,
+        teachable_on=TeachableOn.SUBMIT,
+    )
+
+
+def _nothing_confirmed(target: Target) -> None:
+    target.refresh_from_db()
+    stamps = (target.clicked_at, target.confirmed_at, target.submitted_at, target.trained_at)
+    assert stamps == (None, None, None, None)
+    assert not TrainingAssignment.objects.filter(target=target).exists()
+    assert not Interaction.objects.filter(target=target, kind=InteractionKind.LEARN).exists()
+
+
+@pytest.mark.parametrize(("environ", "delivered", "expected"), SCANNER_POSTS)
+def test_a_scanner_submitting_the_form_is_kept_flagged_and_confirms_nothing(
+    establishment_a: Any,
+    alice: Any,
+    operator_admin: Any,
+    environ: dict[str, Any],
+    delivered: int,
+    expected: list[str],
+) -> None:
+    # given: delivered `delivered` seconds ago
+    target = first_target(_landing_campaign(establishment_a, alice, operator_admin))
+    Target.objects.filter(pk=target.pk).update(
+        sent_at=timezone.now() - dt.timedelta(seconds=delivered)
+    )
+    # when: a mail-security sandbox posts the landing page's form
+    response = Client().post(
+        f"/p/{target.token}/submit", {"identifiant": LOGIN}, **{**browser(), **environ}
+    )
+    # then: answered like anyone, kept with its signals, counted as nobody's submission
+    assert response.status_code == 200
+    submitted = Interaction.objects.get(target=target)
+    assert submitted.kind == InteractionKind.SUBMIT
+    assert submitted.signals == expected
+    assert submitted.scanner is True
+    assert submitted.field_names == ["identifiant"]
+    _nothing_confirmed(target)
+
+
+@pytest.mark.parametrize(("environ", "delivered", "expected"), SCANNER_POSTS)
+def test_a_scanner_gesture_beacon_is_kept_flagged_and_confirms_nothing(
+    campaign: Campaign, environ: dict[str, Any], delivered: int, expected: list[str]
+) -> None:
+    target = first_target(campaign)
+    Target.objects.filter(pk=target.pk).update(
+        sent_at=timezone.now() - dt.timedelta(seconds=delivered)
+    )
+
+    response = Client().post(f"/p/{target.token}/h?page=learn", **{**browser(), **environ})
+
+    assert response.status_code == 204
+    beacon = Interaction.objects.get(target=target)
+    assert (beacon.kind, beacon.signals, beacon.scanner) == (InteractionKind.HUMAN, expected, True)
+    _nothing_confirmed(target)
+
+
+def test_a_burst_of_beacons_from_one_network_is_a_scanner(
+    establishment_a: Any, alice: Any, operator_admin: Any
+) -> None:
+    count = hits.BURST_TOKENS + 2
+    burst = launched(establishment_a, alice, operator_admin, count, domain=engine.DOMAIN)
+    targets = list(Target.objects.filter(campaign=burst).order_by("pk"))
+    network = browser()
+
+    for target in targets:
+        assert Client().post(f"/p/{target.token}/h", **network).status_code == 204
+
+    signals = [
+        Interaction.objects.get(target=target, kind=InteractionKind.HUMAN).signals
+        for target in targets
+    ]
+    quiet = hits.BURST_TOKENS + 1
+    assert signals == [[]] * quiet + [["burst"]] * (count - quiet)
+    confirmed = Target.objects.filter(campaign=burst, confirmed_at__isnull=False).count()
+    assert confirmed == quiet

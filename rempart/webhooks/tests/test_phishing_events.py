@@ -4,13 +4,14 @@ cancelled); no canary appears in any stored payload nor in what the receiver got
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from typing import Any
 
 import pytest
+from django.utils import timezone
 
-from rempart.phishing import hits
-from rempart.phishing.campaigns import (
+from rempart.phishing.campaigns.services import (
     campaign_approve,
     campaign_cancel,
     campaign_close,
@@ -20,6 +21,7 @@ from rempart.phishing.choices import InteractionKind
 from rempart.phishing.models import Target
 from rempart.phishing.tests import engine
 from rempart.phishing.tests.factories import CampaignFactory, RecipientFactory
+from rempart.phishing.tracking import hits
 from rempart.webhooks import delivery, events
 from rempart.webhooks.choices import DeliveryState
 from rempart.webhooks.models import WebhookDelivery
@@ -51,9 +53,16 @@ def test_phishing_events_hold_no_personal_data(
     target = Target.objects.select_related("recipient").get(
         campaign=campaign, recipient__email=EMAIL
     )
+    delivered = timezone.now() - dt.timedelta(minutes=5)
+    Target.objects.filter(campaign=campaign).update(state="sent", sent_at=delivered)
+    target.refresh_from_db()
     hit = hits.Hit(method="POST", ip=IP, user_agent=AGENT)
+    sandbox = hits.Hit(method="POST", ip="40.107.1.1", user_agent="python-requests/2.31")
+    other = Target.objects.filter(campaign=campaign).exclude(pk=target.pk).first()
+    assert other is not None
 
-    hits.record(target, InteractionKind.SUBMIT, hit, field_names=["login", "password"])
+    hits.record_submission(other, sandbox, field_names=["login"])  # a scanner's: not an event
+    hits.record_submission(target, hit, field_names=["login", "password"])
     hits.record(target, InteractionKind.CLICK, hit)  # not an event
     hits.record_report(target, method="BUTTON")
     campaign_close(campaign=campaign, actor=alice)

@@ -6,8 +6,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from rempart.phishing import sender
 from rempart.phishing.models import Campaign
+from rempart.phishing.sending import sender
 
 
 class Command(BaseCommand):

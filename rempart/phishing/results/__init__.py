@@ -1,0 +1,2 @@
+"""Results of campaigns: the aggregated funnel and breakdowns, the PDF report, and the
+operator's regional comparison."""
