@@ -40,7 +40,7 @@ def main() -> None:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         sys.exit(EXIT_ERROR)
     except MemoryError:
-        _exit(EXIT_OUT_OF_MEMORY, "out of memory: the command stopped (nothing half-written).")
+        _exit(EXIT_OUT_OF_MEMORY, "out of memory: the command stopped (its transaction undone).")
     except Exception as exc:
         if "--traceback" in args:
             raise
@@ -57,16 +57,27 @@ def _run(args: list[str]) -> None:
         if args[0] == "restore":
             _restore_keys(args[1:], rempart_home())
         ensure_home()
+    if args and args[0] not in ("help", "--help", "-h", "--version", "version"):
+        # Settings first: without them Django would list only its own commands, or open a
+        # bare Python shell, instead of saying what is missing.
+        from django.conf import settings
+
+        settings.INSTALLED_APPS  # noqa: B018  (loading them raises ImproperlyConfigured)
     from django.core.management import execute_from_command_line
 
     execute_from_command_line(["rempart", *args])
 
 
 def _describe(exc: Exception, args: list[str]) -> tuple[int, str]:
-    from django.core.exceptions import ImproperlyConfigured
+    from django.core.exceptions import ImproperlyConfigured, ValidationError
 
     if isinstance(exc, ImproperlyConfigured):
         return EXIT_CONFIG, f"configuration error: {exc}"
+    if isinstance(exc, ValidationError):
+        return EXIT_ERROR, "invalid value: " + " ".join(str(m) for m in exc.messages)
+    if isinstance(exc, OSError) and exc.strerror:
+        where = f": {exc.filename}" if exc.filename else ""
+        return EXIT_ERROR, f"{exc.strerror}{where}"
     if _is_locked(exc):
         return EXIT_LOCKED, (
             "the database is locked by another process (a long write in progress): "

@@ -7,11 +7,14 @@ set `STOP`, which threads of the job (an nmap watcher, a thread pool) poll to st
 
 from __future__ import annotations
 
+import os
 import signal
+import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from types import FrameType
+from typing import Any
 
 STOP = threading.Event()
 SIGNALS = (signal.SIGINT, signal.SIGTERM)
@@ -39,11 +42,23 @@ def _raise(signum: int, frame: FrameType | None) -> None:
     raise CommandInterruptedError(signum)
 
 
+def _unraisable(info: Any) -> None:
+    """An interruption raised where Python cannot propagate it (a weakref callback during an
+    import, a `__del__`) would be printed with a traceback and lost: deliver it again, so
+    that it lands in the command's own code. Other such errors: one line."""
+    exc = info.exc_value
+    if isinstance(exc, KeyboardInterrupt):
+        os.kill(os.getpid(), getattr(exc, "signum", signal.SIGINT))
+        return
+    sys.stderr.write(f"rempart: warning: ignored {type(exc).__name__}: {exc}\n")
+
+
 def install() -> None:
     """SIGINT and SIGTERM interrupt the command (main thread only, as Python requires)."""
     if threading.current_thread() is threading.main_thread():
         for signum in SIGNALS:
             signal.signal(signum, _raise)
+        sys.unraisablehook = _unraisable
 
 
 @contextmanager

@@ -39,7 +39,8 @@ def job_reap(run: JobRun, *, now: dt.datetime | None = None) -> bool:
     kind = REGISTRY.get(run.kind)
     if run.cancel_requested:
         return _end(run, now, JobStatus.CANCELLED, "")
-    if kind is not None and kind.resumable and not run.inline and run.attempt < MAX_ATTEMPTS:
+    # attempt 0: a row claimed before leases existed, without its parameters: not resumed.
+    if kind is not None and kind.resumable and not run.inline and 0 < run.attempt < MAX_ATTEMPTS:
         return _resume(run, now)
     if run.inline:
         return _end(run, now, JobStatus.FAILED, JobError.COMMAND_LOST)

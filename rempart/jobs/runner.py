@@ -151,8 +151,12 @@ def _call(kind: JobKind, context: JobContext, params: dict[str, Any]) -> _Outcom
         context.note(f"interrupted ({name})")
         return _Outcome(JobStatus.CANCELLED, code=JobError.INTERRUPTED, interrupted=exc)
     except Exception as exc:  # a failed job records why, then the worker carries on
-        # In a command the traceback goes to the job's log, not to the user's terminal.
-        logger.error("job %s failed: %s", context.run.pk, exc, exc_info=not context.run.inline)
+        # A command reports the error itself, and the traceback goes to the job's log, not to
+        # the user's terminal; a worker logs it.
+        if context.run.inline:
+            logger.debug("job %s failed: %s", context.run.pk, exc)
+        else:
+            logger.exception("job %s failed", context.run.pk)
         context.note(traceback.format_exc(limit=5))
         return _Outcome(JobStatus.FAILED, error=f"{type(exc).__name__}: {exc}")
     return _Outcome(JobStatus.SUCCEEDED, result=result)

@@ -30,6 +30,8 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["action"] == "list":
+            if options["job_id"]:
+                raise CommandError("`rempart jobs list` takes no job id (`watch ID` follows one)")
             for run in JobRun.objects.all()[:30]:
                 self.stdout.write(
                     f"{run.public_id}  {run.status:<10} {run.percent:>3}%  {run.title}"
