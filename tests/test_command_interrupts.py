@@ -11,18 +11,20 @@ from __future__ import annotations
 import json
 import signal
 import subprocess
+import sys
 import time
 from pathlib import Path
 
 import pytest
 from django.utils import timezone, translation
 
+from config.paths import BASE_DIR
 from rempart.jobs.models import JobError, JobRun, JobStatus
 from rempart.jobs.tasks import reap_expired_jobs_task
 from rempart.scanning.choices import ScanStatus
 from rempart.scanning.models import Scan
 from rempart.tenancy.tests.factories import EstablishmentFactory
-from tests.processes import REMPART, kill_session
+from tests.processes import REMPART, kill_session, session_members, wait_session_gone
 from tests.workers import database_env
 
 pytestmark = [
@@ -174,19 +176,22 @@ def _scan(tmp_path: Path) -> tuple[subprocess.Popen[bytes], Path]:
     )
 
 
-def test_ctrl_c_on_rempart_scan_cancels_the_job_and_the_scan(
-    tmp_path: Path, processes: list[subprocess.Popen[bytes]]
+@pytest.mark.parametrize(("signum", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_interrupted_rempart_scan_cancels_the_job_and_the_scan(
+    tmp_path: Path, processes: list[subprocess.Popen[bytes]], signum: int, code: int
 ) -> None:
     process, output = _scan(tmp_path)
     processes.append(process)
     scan = _scan_running(process, output)
+    time.sleep(0.5)  # into nmap's discovery
 
-    process.send_signal(signal.SIGINT)
+    process.send_signal(signum)  # to `rempart scan` alone, as `kill` does
     text = _ended(process, output)
 
-    assert process.returncode == 130, text
+    assert process.returncode == code, text
+    assert wait_session_gone(process.pid, 5) == {}  # nmap does not outlive the command
     assert "Traceback" not in text, text
-    assert text.strip().splitlines()[-1].startswith("rempart: interrupted (Ctrl-C): job "), text
+    assert text.strip().splitlines()[-1].startswith("rempart: interrupted ("), text
     scan.refresh_from_db()
     assert scan.status == ScanStatus.CANCELLED
     assert scan.finished_at is not None
@@ -218,3 +223,45 @@ def test_sigkilled_rempart_scan_ends_failed_with_its_scan(
     assert scan.status == ScanStatus.FAILED
     assert scan.finished_at is not None
     assert scan.error.startswith("La commande qui exécutait cette tâche a été arrêtée"), scan.error
+
+
+NMAP_SCRIPT = """
+from rempart.jobs.interrupt import install
+install()
+from rempart.engine import nmap
+try:
+    nmap.run(["-sT", "-Pn", "-p", "1-65535", "--max-rate", "500", "127.0.0.0/29"])
+except KeyboardInterrupt:
+    print("interrupted", flush=True)
+"""
+
+
+def _is_nmap(command_line: str) -> bool:
+    return command_line.split(" ", 1)[0].endswith("/nmap")
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_nmap_does_not_outlive_an_interrupted_command(tmp_path: Path, signum: int) -> None:
+    # given: the engine running a long nmap, in a command's process (its signal handlers)
+    process = subprocess.Popen(
+        [sys.executable, "-c", NMAP_SCRIPT],
+        env=database_env(),
+        cwd=BASE_DIR,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + WAIT
+        while not any(_is_nmap(line) for line in session_members(process.pid).values()):
+            assert time.monotonic() < deadline, "nmap never started"
+            time.sleep(0.05)
+        # when: the command alone is interrupted (`kill`, not a terminal's whole group)
+        process.send_signal(signum)
+        out, _ = process.communicate(timeout=30)
+        survivors = wait_session_gone(process.pid, 5)
+    finally:
+        kill_session(process, grace=1)
+    # then
+    assert out == b"interrupted\n", out
+    assert survivors == {}
