@@ -14,12 +14,13 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import os
+import signal
 import sys
 import traceback
 from pathlib import Path
 from typing import NoReturn
 
-from rempart.jobs.interrupt import CommandInterruptedError, install
+from rempart.jobs.interrupt import SIGNALS, CommandInterruptedError, install
 
 EXIT_ERROR = 1
 EXIT_OUT_OF_MEMORY = 71  # sysexits EX_OSERR
@@ -33,9 +34,10 @@ def main() -> None:
     try:
         _run(args)
     except CommandInterruptedError as exc:
-        _exit(exc.exit_code, f"interrupted ({exc.signal_name})" + _detail(exc.detail))
+        message = f"interrupted ({exc.signal_name})" + _detail(exc.detail)
+        _exit(exc.exit_code, message, own_line=True)
     except KeyboardInterrupt:
-        _exit(130, "interrupted (Ctrl-C)")
+        _exit(130, "interrupted (Ctrl-C)", own_line=True)
     except BrokenPipeError:  # `rempart jobs list | head`: the reader left, nothing to say
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         sys.exit(EXIT_ERROR)
@@ -115,10 +117,15 @@ def _detail(detail: str) -> str:
     return f": {detail}" if detail else ""
 
 
-def _exit(code: int, message: str) -> NoReturn:
+def _exit(code: int, message: str, *, own_line: bool = False) -> NoReturn:
+    """One line on stderr; after Ctrl-C on a terminal, below the `^C` the terminal echoed."""
+    if own_line:  # a second Ctrl-C while exiting changes nothing
+        for signum in SIGNALS:
+            signal.signal(signum, signal.SIG_IGN)
     with contextlib.suppress(OSError, ValueError):
         sys.stdout.flush()
-    sys.stderr.write(f"rempart: {message}\n")
+    start = "\n" if own_line and sys.stderr.isatty() else ""
+    sys.stderr.write(f"{start}rempart: {message}\n")
     sys.exit(code)
 
 

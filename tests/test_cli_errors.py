@@ -114,8 +114,9 @@ class Outcome:
         # "killed by SIGINT", the command's work and output being complete.
         if self.code < 0 and not (self.interrupted and self.code == -signal.SIGINT):
             return f"killed by signal {-self.code}"
-        lines = self.output.strip().splitlines()
-        if self.code == 130 and not lines[-1].startswith("rempart: interrupted (Ctrl-C)"):
+        # (the line may follow output that had no line end yet, such as dumpdata's JSON)
+        last = self.output.strip().rsplit("\n", 1)[-1]
+        if self.code == 130 and not last.endswith("rempart: interrupted (Ctrl-C)"):
             return "interrupted without saying so in its last line"
         return None
 
