@@ -164,20 +164,25 @@ def _call(kind: JobKind, context: JobContext, params: dict[str, Any]) -> _Outcom
 
 def _execute(run: JobRun, params: dict[str, Any], context: JobContext) -> JobRun:
     context.keeper = LeaseKeeper.start_for(run)
-    outcome: _Outcome | None = None
     try:
         outcome = _call(REGISTRY[run.kind], context, params)
-    finally:
-        if context.keeper is not None:
-            context.keeper.stop()
-        if outcome is None:  # SystemExit (a worker's cold shutdown): the reaper takes it now
+    except BaseException:  # SystemExit (a worker's cold shutdown): the reaper takes it now
+        with deferred():
+            _stop_keeper(context)
             _release(run)
+        raise
     with deferred():  # a second Ctrl-C waits until the final state is written
+        _stop_keeper(context)
         _finish(run, context, outcome, params)
     if outcome.interrupted is not None:
         signum = getattr(outcome.interrupted, "signum", 2)
         raise CommandInterruptedError(signum, f"job {run.public_id} cancelled") from None
     return run
+
+
+def _stop_keeper(context: JobContext) -> None:
+    if context.keeper is not None:
+        context.keeper.stop()
 
 
 def _release(run: JobRun) -> None:
