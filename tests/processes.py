@@ -7,6 +7,7 @@ behaves like a real deployment with only what the test passes on purpose.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -58,24 +59,33 @@ def free_port() -> int:
         return port
 
 
-def _stat(pid: int) -> tuple[str, int, int] | None:
-    """(state, parent pid, process group) of a process, from /proc; None if it is gone."""
+def _stat(pid: int) -> tuple[str, int, int, int] | None:
+    """(state, parent pid, process group, session) of a process, from /proc; None if gone."""
     try:
         raw = Path(f"/proc/{pid}/stat").read_text()
     except OSError:
         return None
     fields = raw[raw.rindex(")") + 2 :].split()
-    return fields[0], int(fields[1]), int(fields[2])
+    return fields[0], int(fields[1]), int(fields[2]), int(fields[3])
 
 
 def group_members(pgid: int) -> dict[int, str]:
     """Live (non-zombie) processes of process group `pgid`: pid -> command line."""
+    return _members(2, pgid)
+
+
+def session_members(sid: int) -> dict[int, str]:
+    """Live (non-zombie) processes of session `sid` (every process group in it)."""
+    return _members(3, sid)
+
+
+def _members(field: int, value: int) -> dict[int, str]:
     members: dict[int, str] = {}
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
         stat = _stat(int(entry.name))
-        if stat is None or stat[2] != pgid or stat[0] in ("Z", "X"):
+        if stat is None or stat[field] != value or stat[0] in ("Z", "X"):
             continue
         try:
             cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode().strip()
@@ -87,12 +97,35 @@ def group_members(pgid: int) -> dict[int, str]:
 
 def wait_group_gone(pgid: int, timeout: float) -> dict[int, str]:
     """Wait until no live process is left in group `pgid`; returns the survivors, if any."""
+    return _wait_gone(group_members, pgid, timeout)
+
+
+def wait_session_gone(sid: int, timeout: float) -> dict[int, str]:
+    """Wait until no live process is left in session `sid`; returns the survivors, if any."""
+    return _wait_gone(session_members, sid, timeout)
+
+
+def _wait_gone(members: Any, key: int, timeout: float) -> dict[int, str]:
     deadline = time.monotonic() + timeout
-    survivors = group_members(pgid)
+    survivors: dict[int, str] = members(key)
     while survivors and time.monotonic() < deadline:
         time.sleep(0.1)
-        survivors = group_members(pgid)
+        survivors = members(key)
     return survivors
+
+
+def kill_session(process: subprocess.Popen[Any], *, grace: float = 10.0) -> None:
+    """Stop a child started with `start_new_session=True` and every process of its session
+    (children in process groups of their own included): SIGTERM, then SIGKILL."""
+    sid = process.pid
+    for sig, wait in ((signal.SIGTERM, grace), (signal.SIGKILL, 5.0)):
+        for pid in session_members(sid):
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.kill(pid, sig)
+        if not wait_session_gone(sid, wait):
+            break
+    if process.poll() is None:
+        process.wait(timeout=5)
 
 
 def kill_group(

@@ -1,9 +1,12 @@
 """`rempart run` as a user starts it: a fresh data directory, no server, then Ctrl-C.
 
 The embedded default (SQLite, file-system broker): `rempart run` migrates, creates the first
-administrator and prints its one-time password, then supervises gunicorn and a Celery worker
-with its scheduler. SIGINT must stop all of them. A second start on the same data directory
-reuses it (no new administrator) and, with the default REMPART_DEMO, loads the demo region.
+administrator and prints its one-time password, then supervises gunicorn, a Celery worker and
+the Celery scheduler (beat), each in a process group of its own within the session of
+`rempart run`. SIGINT must stop all of them. A second start on the same data directory reuses
+it (no new administrator) and, with the default REMPART_DEMO, loads the demo region.
+One child dying stops them all, `rempart run` dying too, and a second `rempart run` on the
+same data directory is refused: never an orphan, never two schedulers.
 """
 
 from __future__ import annotations
@@ -28,9 +31,9 @@ from tests.processes import (
     REMPART,
     clean_env,
     free_port,
-    group_members,
-    kill_group,
-    wait_group_gone,
+    kill_session,
+    session_members,
+    wait_session_gone,
 )
 
 pytestmark = [pytest.mark.worker, pytest.mark.xdist_group("run-command")]
@@ -87,7 +90,7 @@ def runs() -> Iterator[list[Run]]:
     started: list[Run] = []
     yield started
     for run in started:
-        kill_group(run.process)
+        kill_session(run.process)
 
 
 def start(runs: list[Run], home: Path, *args: str) -> Run:
@@ -130,11 +133,28 @@ def wait_ready(run: Run) -> None:
             healthy = _status(opener, f"{run.url}/healthz") == 200
         except OSError:
             healthy = False
-        run.children = group_members(run.process.pid)
-        worker_up = any("celery" in line and "worker" in line for line in run.children.values())
+        run.children = session_members(run.process.pid)
+        worker_up = bool(_celery(run, "worker")) and bool(_celery(run, "beat"))
         if healthy and worker_up:
             return
         time.sleep(0.2)
+
+
+def _celery(run: Run, role: str) -> list[int]:
+    """Pids of the Celery `role` (worker, beat) processes started by `rempart run` itself."""
+    return [
+        pid
+        for pid, line in session_members(run.process.pid).items()
+        if "celery" in line and f" {role}" in line and _parent(pid) == run.process.pid
+    ]
+
+
+def _parent(pid: int) -> int:
+    try:
+        raw = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return 0
+    return int(raw[raw.rindex(")") + 2 :].split()[1])
 
 
 def stop(run: Run, *, whole_group: bool) -> None:
@@ -149,7 +169,7 @@ def stop(run: Run, *, whole_group: bool) -> None:
         run.process.wait(timeout=STOP_TIMEOUT)
     except subprocess.TimeoutExpired:
         pytest.fail(f"rempart run still running {STOP_TIMEOUT:.0f} s after SIGINT\n{run.logs()}")
-    survivors = wait_group_gone(pgid, max(1.0, STOP_TIMEOUT - (time.monotonic() - started)))
+    survivors = wait_session_gone(pgid, max(1.0, STOP_TIMEOUT - (time.monotonic() - started)))
     assert survivors == {}, f"processes left after SIGINT: {survivors}\n{run.logs()}"
     assert run.process.returncode == 0, run.logs()
 
@@ -214,7 +234,8 @@ def test_run_starts_serves_and_stops_on_ctrl_c(runs: list[Run], tmp_path: Path) 
     commands = " | ".join(first.children.values())
     assert "gunicorn" in commands, first.children
     assert "celery" in commands, first.children
-    assert len(first.children) >= 4, first.children  # rempart, gunicorn x2, celery (+ pool)
+    # rempart, gunicorn x2, celery worker (+ pool), celery beat
+    assert len(first.children) >= 5, first.children
     stop(first, whole_group=False)
 
     # The same data directory again: reused (no new administrator), demo loaded (default).
@@ -226,3 +247,45 @@ def test_run_starts_serves_and_stops_on_ctrl_c(runs: list[Run], tmp_path: Path) 
     assert password.group(1) not in output
     assert "Demo region loaded" in output, second.logs()
     stop(second, whole_group=True)
+
+
+def _exited(run: Run, timeout: float = STOP_TIMEOUT) -> int:
+    try:
+        return run.process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"rempart run still running after {timeout:.0f} s\n{run.logs()}")
+
+
+def test_run_stops_as_one_group_and_never_runs_two_schedulers(
+    runs: list[Run], tmp_path: Path
+) -> None:
+    home = tmp_path / "home"
+    first = start(runs, home, "--no-demo")
+    wait_ready(first)
+    assert len(_celery(first, "beat")) == 1, first.children
+
+    # A second `rempart run` on the same data directory is refused, and starts nothing.
+    second = start(runs, home, "--no-demo")
+    assert _exited(second, START_TIMEOUT) != 0
+    assert f"another `rempart run` (pid {first.process.pid}) is already running on" in (
+        second.stderr.read_text()
+    ), second.logs()
+    assert "Traceback" not in second.logs()
+    assert wait_session_gone(second.process.pid, 5) == {}
+    assert len(_celery(first, "beat")) == 1
+
+    # The worker crashes: everything stops, the scheduler and the worker's pool included.
+    [worker] = _celery(first, "worker")
+    os.kill(worker, signal.SIGKILL)
+    assert _exited(first) == 1, first.logs()
+    assert "the job worker stopped" in first.stderr.read_text(), first.logs()
+    assert wait_session_gone(first.process.pid, STOP_TIMEOUT) == {}, first.logs()
+
+    # The data directory is free again; `rempart run` itself killed takes its children along.
+    third = start(runs, home, "--no-demo")
+    wait_ready(third)
+    children = session_members(third.process.pid)
+    third.process.kill()
+    third.process.wait(timeout=5)
+    survivors = wait_session_gone(third.process.pid, STOP_TIMEOUT)
+    assert survivors == {}, f"left behind by a killed `rempart run`: {survivors} of {children}"

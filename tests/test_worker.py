@@ -1,95 +1,32 @@
 """A real Celery worker process runs the jobs that `job_enqueue` sends.
 
-The worker is `python -m celery -A config worker --pool=solo` with the production settings
-(`config.settings`), the test keys and a DATABASE_URL naming the test database this process
-uses, so the tests commit their rows (`transaction=True`). Brokers: the embedded file-system
-broker (always; its folders are in the test data directory), Redis (REMPART_TEST_BROKER_URL)
-and RabbitMQ (REMPART_TEST_AMQP_URL). Each worker listens on a queue of its own, so that
-concurrent test runs sharing a broker never take each other's messages.
+One worker per broker (tests/workers.py: the embedded file-system broker always, Redis and
+RabbitMQ when their URL is set), shared by this module's tests, killed at the end.
 """
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import time
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
 
-import kombu.pools
 import pytest
-from django.conf import settings
-from django.db import connection, transaction
-from kombu import Connection, Exchange, Queue
+from django.db import transaction
 
-from config.celery import app
-from config.integrations.celery import filesystem_broker_options, server_broker_options
-from config.paths import BASE_DIR
 from rempart.audit.models import AuditEntry
 from rempart.audit.services import audit_record
 from rempart.jobs.models import FINISHED, JobRun, JobStatus
 from rempart.jobs.runner import job_cancel, job_enqueue
 from tests import worker_jobs
-from tests.processes import clean_env, database_url, group_members, kill_group
+from tests.processes import group_members
+from tests.workers import BROKERS, Worker, new_queue, sending_to, start_worker, stop_worker
+from tests.workers import wait_for as _wait_for
 
 pytestmark = [
     pytest.mark.worker,
     pytest.mark.xdist_group("worker"),
     pytest.mark.django_db(transaction=True),
 ]
-
-# Broker name -> environment variable naming its URL (None: the embedded broker, always there).
-BROKERS: dict[str, str | None] = {
-    "filesystem": None,
-    "redis": "REMPART_TEST_BROKER_URL",
-    "rabbitmq": "REMPART_TEST_AMQP_URL",
-}
-JOB_TIMEOUT = 60.0
-
-
-@dataclass
-class Worker:
-    broker: str
-    url: str
-    queue: str
-    process: subprocess.Popen[bytes]
-    log: Path
-
-    @property
-    def transport_options(self) -> dict[str, Any]:
-        if self.broker == "filesystem":
-            return filesystem_broker_options(settings.HOME)
-        return server_broker_options()
-
-    def output(self) -> str:
-        return self.log.read_text(errors="replace")[-6000:]
-
-
-def _broker_url(broker: str) -> str:
-    variable = BROKERS[broker]
-    if variable is None:
-        return "filesystem://"
-    url = os.environ.get(variable, "")
-    if not url:
-        pytest.skip(f"{variable} is not set: no {broker} server to run a worker against")
-    return url
-
-
-def _delete_queue(worker: Worker) -> None:
-    """Leave nothing behind on a shared server (the embedded broker's folder is temporary)."""
-    if worker.broker == "filesystem":
-        return
-    with Connection(worker.url, transport_options=worker.transport_options) as conn:
-        channel = conn.default_channel
-        # Declared first so that kombu knows the bindings to remove (Redis keeps them in keys).
-        queue = Queue(worker.queue, Exchange(worker.queue), worker.queue)(channel)
-        queue.declare()
-        queue.delete()
-        channel.exchange_delete(worker.queue)
 
 
 @pytest.fixture(scope="module", params=list(BROKERS))
@@ -98,103 +35,25 @@ def worker(
 ) -> Iterator[Worker]:
     """One worker process per broker, shared by this module's tests, killed at the end."""
     broker: str = request.param
-    url = _broker_url(broker)
-    queue = f"rempart-test-{uuid.uuid4().hex[:12]}"
-    env = clean_env(
-        REMPART_HOME=str(settings.HOME),
-        REMPART_SECRET_KEY=settings.SECRET_KEY,
-        REMPART_ENCRYPTION_KEY=settings.ENCRYPTION_KEY,
-        DATABASE_URL=database_url(connection.settings_dict),
-    )
-    if broker != "filesystem":
-        env["REMPART_BROKER_URL"] = url
     log = tmp_path_factory.mktemp(f"worker-{broker}") / "worker.log"
-    with log.open("wb") as output:
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "config",
-                "worker",
-                "--pool=solo",
-                "--concurrency=1",
-                "--loglevel=INFO",
-                "--queues",
-                queue,
-                "--hostname",
-                f"{queue}@%h",
-                "--without-gossip",
-                "--without-mingle",
-                "--without-heartbeat",
-                "--include",
-                worker_jobs.__name__,
-            ],
-            cwd=BASE_DIR,
-            env=env,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    started = Worker(broker=broker, url=url, queue=queue, process=process, log=log)
+    started = start_worker(broker, new_queue(), log)
     try:
         yield started
     finally:
-        # Nothing runs any more: a short warm shutdown, then SIGKILL. (Celery only sees its
-        # shutdown flags when the consumer loop wakes up, which on RabbitMQ takes seconds.)
-        kill_group(process, grace=3.0)
-        _delete_queue(started)
-    assert process.returncode is not None
-    assert group_members(process.pid) == {}, "the worker left processes behind"
-
-
-def _reset_broker_connections() -> None:
-    """Forget this process's broker connections, so that the next send uses the new URL."""
-    pool = app._pool
-    if pool is not None:
-        pool.force_close_all()
-    app._pool = None
-    app.amqp._producer_pool = None
-    kombu.pools.reset()
+        stop_worker(started)
+    assert started.process.returncode is not None
+    assert group_members(started.process.pid) == {}, "the worker left processes behind"
 
 
 @pytest.fixture
 def sending(worker: Worker) -> Iterator[Worker]:
     """This process sends real messages (not eager) to the worker's broker and queue."""
-    names = ("task_always_eager", "broker_url", "broker_transport_options", "task_default_queue")
-    saved = {name: app.conf[name] for name in names}
-    app.conf.task_always_eager = False
-    app.conf.broker_url = worker.url
-    app.conf.broker_transport_options = worker.transport_options
-    app.conf.task_default_queue = worker.queue
-    _reset_broker_connections()
-    try:
+    with sending_to(worker):
         yield worker
-    finally:
-        for name, value in saved.items():
-            app.conf[name] = value
-        _reset_broker_connections()
 
 
-def wait_for(worker: Worker, run: JobRun, *statuses: str, timeout: float = JOB_TIMEOUT) -> JobRun:
-    """Poll the run's row until its status is one of `statuses`; fail with the worker's log."""
-    deadline = time.monotonic() + timeout
-    while True:
-        current = JobRun.objects.get(pk=run.pk)
-        if current.status in statuses:
-            return current
-        if worker.process.poll() is not None:
-            pytest.fail(
-                f"the {worker.broker} worker exited with {worker.process.returncode}:\n"
-                f"{worker.output()}"
-            )
-        if time.monotonic() > deadline:
-            pytest.fail(
-                f"job {run.pk} ({run.kind}) still {current.status!r} after {timeout:.0f} s on "
-                f"the {worker.broker} broker; worker log:\n{worker.output()}"
-            )
-        time.sleep(0.1)
+def wait_for(worker: Worker, run: JobRun, *statuses: str, timeout: float = 60.0) -> JobRun:
+    return _wait_for(worker, run, *statuses, timeout=timeout)
 
 
 def test_worker_runs_an_enqueued_job(sending: Worker) -> None:

@@ -48,8 +48,16 @@ CELERY_TASK_TIME_LIMIT = CELERY_TASK_SOFT_TIME_LIMIT + 300
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "Europe/Paris"
+# A running job renews its lease while its process lives; the beat reaps expired leases every
+# half lease (rempart/jobs/lease.py): the run is resumed if its kind is resumable, else failed.
+JOBS_LEASE_SECONDS = _env.float("REMPART_JOB_LEASE_SECONDS", default=120.0)
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE = {
+    # Jobs whose process died: resumed or failed (rempart/jobs/reaper.py).
+    "jobs-reap-expired": {
+        "task": "jobs.reap_expired",
+        "schedule": max(1.0, JOBS_LEASE_SECONDS / 2),
+    },
     "accounts-purge-invitations": {
         "task": "accounts.purge_invitations",
         "schedule": 24 * 3600.0,

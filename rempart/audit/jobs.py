@@ -13,7 +13,7 @@ from rempart.audit.problems import ChainProblem
 from rempart.jobs.runner import JobContext, job
 
 
-@job("audit.verify")
+@job("audit.verify", resumable=True)  # a read: safe to run again
 def verify_chain_job(context: JobContext) -> dict[str, Any]:
     """Walk the whole audit log and report the first broken link."""
     context.log(_("Verifying the audit chain."))

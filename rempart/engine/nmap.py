@@ -107,6 +107,10 @@ def run(
     except subprocess.TimeoutExpired as exc:
         process.kill()
         raise NmapError(f"nmap did not finish within {timeout_s:.0f} s") from exc
+    except BaseException:  # interrupted (Ctrl-C, kill of the command): nmap must not outlive it
+        process.kill()
+        process.wait()
+        raise
     finally:
         stop.set()
     if should_stop is not None and should_stop():

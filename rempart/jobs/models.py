@@ -25,6 +25,33 @@ class JobStatus(models.TextChoices):
 FINISHED = (JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.CANCELLED)
 
 
+class JobError(models.TextChoices):
+    """Why a run ended early when no exception says it: shown translated in the UI."""
+
+    WORKER_LOST = (
+        "worker_lost",
+        _(
+            "The process running this job stopped before the end (killed or crashed). "
+            "This job cannot resume by itself: run it again."
+        ),
+    )
+    COMMAND_LOST = (
+        "command_lost",
+        _(
+            "The command running this job was stopped before the end (killed or crashed). "
+            "Run the command again."
+        ),
+    )
+    TOO_MANY_ATTEMPTS = (
+        "too_many_attempts",
+        _("The process running this job stopped at each of its attempts: it is not resumed again."),
+    )
+    INTERRUPTED = "interrupted", _("Interrupted from the terminal (Ctrl-C or kill).")
+
+
+CANCELLED_REASON = _("Cancelled at a user's request.")
+
+
 class JobRunQuerySet(models.QuerySet["JobRun"]):
     def visible_to(self, user: Any, *, action: Any = None) -> JobRunQuerySet:
         """Jobs of establishments the user may act on; platform jobs (no establishment) are
@@ -68,7 +95,15 @@ class JobRun(TimeStampedModel):
     log = models.TextField(_("log"), blank=True)
     result = models.JSONField(_("result"), default=dict, blank=True)
     error = models.TextField(_("error"), blank=True)
+    error_code = models.CharField(_("error code"), max_length=40, blank=True, choices=JobError)
     cancel_requested = models.BooleanField(_("cancellation requested"), default=False)
+    params = models.JSONField(_("parameters"), default=dict, blank=True)
+    inline = models.BooleanField(
+        _("run by a command"), default=False, help_text=_("Run by a command, not by a worker.")
+    )
+    attempt = models.PositiveSmallIntegerField(_("attempt"), default=0)
+    worker = models.CharField(_("process"), max_length=200, blank=True)
+    lease_expires_at = models.DateTimeField(_("lease expires at"), null=True, blank=True)
     started_at = models.DateTimeField(_("started at"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
 
@@ -85,6 +120,13 @@ class JobRun(TimeStampedModel):
     @property
     def is_finished(self) -> bool:
         return self.status in FINISHED
+
+    @property
+    def error_display(self) -> str:
+        """The error as the UI shows it: the translated reason when the platform knows it."""
+        if self.error_code:
+            return str(self.get_error_code_display())
+        return self.error
 
     @property
     def percent(self) -> int:

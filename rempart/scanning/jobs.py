@@ -7,13 +7,14 @@ import json
 from typing import Any
 
 from django.core.files.base import ContentFile
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from rempart.engine.model import RateLimits, ScanJob
 from rempart.engine.runner import Progress, run_scan
-from rempart.jobs.models import JobRun
 from rempart.jobs.runner import JobCancelledError, JobContext, job
 from rempart.scanning import jobs_reports  # noqa: F401  (registers scanning.report)
+from rempart.scanning.choices import ScanStatus
 from rempart.scanning.models import Scan
 from rempart.scanning.services.imports import (
     correlate_seen,
@@ -36,11 +37,18 @@ def engine_job(scan: Scan) -> ScanJob:
     )
 
 
-def _cancelled(context: JobContext) -> bool:
-    return JobRun.objects.filter(pk=context.run.pk, cancel_requested=True).exists()
+def scan_job_abandoned(params: dict[str, Any], status: str, reason: str) -> None:
+    """A scan whose job stopped early (failed, cancelled, interrupted, or its process died)
+    is not left queued or running: it ends cancelled or failed, with the reason."""
+    final = ScanStatus.CANCELLED if status == ScanStatus.CANCELLED else ScanStatus.FAILED
+    now = timezone.now()
+    Scan.objects.filter(
+        pk=params["scan_id"], status__in=(ScanStatus.QUEUED, ScanStatus.RUNNING)
+    ).update(status=final, error=reason[:2000], finished_at=now, updated_at=now)
 
 
-@job("scanning.scan")
+# Not resumable: a scan sends traffic within a window, and its partial results are lost.
+@job("scanning.scan", on_abandon=scan_job_abandoned)
 def run_scan_job(context: JobContext, *, scan_id: int) -> dict[str, Any]:
     """Scan, then import: the job's progress follows the hosts being scanned."""
     scan = Scan.objects.select_related("establishment").get(pk=scan_id)
@@ -51,7 +59,7 @@ def run_scan_job(context: JobContext, *, scan_id: int) -> dict[str, Any]:
         if event.phase == "hosts" and event.message and event.done:
             context.log(f"host done: {event.message}")
 
-    result = run_scan(engine_job(scan), progress=show, should_stop=lambda: _cancelled(context))
+    result = run_scan(engine_job(scan), progress=show, should_stop=context.should_stop)
     payload = json.dumps(result.to_dict()).encode()
     scan.result_file.save(
         f"{scan.public_id}.json.gz", ContentFile(gzip.compress(payload)), save=False
@@ -79,7 +87,16 @@ def run_scan_job(context: JobContext, *, scan_id: int) -> dict[str, Any]:
     }
 
 
-@job("scanning.import")
+def import_job_abandoned(params: dict[str, Any], status: str, reason: str) -> None:
+    """An import whose worker died for good ends failed (or cancelled) with the reason; its
+    scan page offers to resume it."""
+    scan = Scan.objects.filter(pk=params["scan_id"]).first()
+    if scan is not None:
+        report_import_fail(scan, cancelled=status == ScanStatus.CANCELLED, reason=reason)
+
+
+# Resumable: batches already written are rewritten identically.
+@job("scanning.import", resumable=True, on_abandon=import_job_abandoned)
 def import_report_job(context: JobContext, *, scan_id: int) -> dict[str, Any]:
     """Write a checked report into the inventory (`services.imports`); run again for the
     same scan, it resumes: the batches already written are rewritten identically."""

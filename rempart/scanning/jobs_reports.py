@@ -15,7 +15,7 @@ from rempart.scanning.services.report_pdf import report_build
 REPORT_JOB = "scanning.report"
 
 
-@job(REPORT_JOB)
+@job(REPORT_JOB, resumable=True)  # rebuilds the whole PDF: safe to run again
 def build_report_job(context: JobContext, *, report_id: int) -> dict[str, Any]:
     """Fetch the report by id and build its PDF."""
     report = Report.objects.select_related("establishment").get(pk=report_id)

@@ -14,7 +14,7 @@ from rempart.threatwatch.importers.pipeline import catalog_import_files
 from rempart.threatwatch.sync import catalog_sync, source_label, sync_failure_message
 
 
-@job("threatwatch.import")
+@job("threatwatch.import", resumable=True)  # upserts: safe to run again
 def import_job(context: JobContext, *, paths: list[str]) -> dict[str, Any]:
     """Import vulnerability data files (any supported format, tarballs included)."""
     context.log(f"importing {len(paths)} path(s)")
@@ -31,7 +31,7 @@ class SyncFailedError(Exception):
     """A synchronisation in which a source failed; the message says which and why."""
 
 
-@job("threatwatch.sync")
+@job("threatwatch.sync", resumable=True)  # upserts from its resume point
 def sync_job(context: JobContext, *, sources: list[str] | None = None) -> dict[str, Any]:
     """Synchronise the catalog with NVD, KEV, EPSS and CERT-FR (or the given sources); the
     job fails when a source failed, with each failed source's reason."""
@@ -59,7 +59,7 @@ def sync_log_line(name: str, outcome: dict[str, Any]) -> str:
     }
 
 
-@job("threatwatch.export")
+@job("threatwatch.export", resumable=True)  # rewrites the whole file
 def export_job(context: JobContext, *, path: str) -> dict[str, Any]:
     """Write the whole catalog to a bundle that `rempart intel import` reads back."""
     done = [0]

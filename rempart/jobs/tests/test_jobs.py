@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from rempart.jobs.models import JobRun, JobStatus
+from rempart.jobs.models import JobError, JobRun, JobStatus
 from rempart.jobs.runner import JobContext, job, job_run_inline
 from rempart.jobs.tests.factories import JobRunFactory
 
@@ -87,3 +87,21 @@ def test_platform_jobs_are_for_staff(personas: dict[str, Any]) -> None:
     assert JobRun.objects.visible_to(personas["analyst"]).filter(pk=run.pk).exists()
     mine = JobRunFactory(establishment=None, actor=personas["alice"])
     assert JobRun.objects.visible_to(personas["alice"]).filter(pk=mine.pk).exists()
+
+
+def test_page_says_why_a_job_ended_in_french(
+    personas: dict[str, Any], establishment_a: Any
+) -> None:
+    run = JobRunFactory(
+        establishment=establishment_a,
+        status=JobStatus.FAILED,
+        error="The process running this job stopped before the end (killed or crashed).",
+        error_code=JobError.WORKER_LOST,
+    )
+    client = Client()
+    client.force_login(personas["bob"])
+
+    page = client.get(f"/jobs/{run.public_id}/").content.decode()
+
+    assert "Le processus qui exécutait cette tâche" in page
+    assert "The process running this job" not in page
