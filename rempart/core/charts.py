@@ -23,6 +23,7 @@ GRID_COLOUR = "#d1d5db"  # decorative grid lines
 FONT = "DejaVu Sans, Arial, Helvetica, sans-serif"
 LEGEND_HEIGHT = 34
 MAX_LABEL_CHARS = 30
+HIDDEN = "visually-hidden"  # the charts' data tables on screen: for screen readers only
 
 
 @dataclass(frozen=True)
@@ -165,16 +166,19 @@ def data_table(text: ChartText, data: ChartData, *, css_class: str, category_lab
                 '<tr><th scope="row">{}</th>{}<td>{}</td></tr>', category, cells, data.total(index)
             )
         )
-    return format_html(
+    table = format_html(
         '<table class="{}"><caption>{}</caption><thead><tr><th scope="col">{}</th>{}'
         '<th scope="col">{}</th></tr></thead><tbody>{}</tbody></table>',
-        css_class,
+        "" if css_class == HIDDEN else css_class,
         text.title,
         category_label,
         head,
         _("Total"),
         _join(rows),
     )
+    # A table ignores `visually-hidden`'s 1 px width: hidden in a block, it no longer widens
+    # the page on a phone.
+    return format_html('<div class="{}">{}</div>', HIDDEN, table) if css_class == HIDDEN else table
 
 
 def _figure(chart_id: str, svg: str, table: str) -> SafeString:
@@ -240,7 +244,7 @@ def stacked_bar_chart(
     chart_id: str,
     text: ChartText,
     data: ChartData,
-    table_class: str = "visually-hidden",
+    table_class: str = HIDDEN,
     size: tuple[int, int] = (720, 300),
 ) -> SafeString:
     """Vertical bars (e.g. weeks), each stacked by series (e.g. severities)."""
@@ -309,7 +313,7 @@ def horizontal_bar_chart(
     chart_id: str,
     text: ChartText,
     data: ChartData,
-    table_class: str = "visually-hidden",
+    table_class: str = HIDDEN,
     width: int = 720,
 ) -> SafeString:
     """Horizontal bars (e.g. asset classes or assets), each stacked by series."""
