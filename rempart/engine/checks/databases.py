@@ -31,6 +31,7 @@ from rempart.engine.checks._dblogin import (
 from rempart.engine.checks._stream import open_stream, recv_exact
 from rempart.engine.checks.base import Check, CheckContext, recv_until, register
 from rempart.engine.model import Finding, Host, Service
+from rempart.engine.problems import msg
 
 CWE_AUTH = "https://cwe.mitre.org/data/definitions/306.html"
 CWE_DEFAULT = "https://cwe.mitre.org/data/definitions/1392.html"
@@ -119,10 +120,8 @@ class MongoNoAuth(Check):
         if not reply.get("ok") or not isinstance(databases, list):
             return []
         names = [str(d.get("name", "?")) for d in databases if isinstance(d, dict)]
-        evidence = (
-            f"listDatabases answered without authentication: {len(names)} databases"
-            f" ({', '.join(names[:10])}{', …' if len(names) > 10 else ''})"  # noqa: PLR2004
-        )
+        shown = ", ".join(names[:10]) + (", …" if len(names) > 10 else "")  # noqa: PLR2004
+        evidence = msg("mongodb.databases_listed", count=len(names), names=shown)
         return [self.finding(host, service, evidence=evidence)]
 
 
@@ -216,10 +215,14 @@ class ElasticsearchNoAuth(Check):
         raw_version = root.get("version")
         version: dict[str, Any] = raw_version if isinstance(raw_version, dict) else {}
         product = "OpenSearch" if version.get("distribution") == "opensearch" else "Elasticsearch"
-        evidence = (
-            f"GET / answered without authentication: {product} {version.get('number', '?')},"
-            f" cluster '{root.get('cluster_name')}'"
-        )
+        evidence = [
+            msg(
+                "elasticsearch.root",
+                product=product,
+                version=str(version.get("number", "?")),
+                cluster=str(root.get("cluster_name")),
+            )
+        ]
         try:
             status, indices = http_get_json(
                 context, host.address, service.port, "/_cat/indices?format=json", tls
@@ -227,7 +230,7 @@ class ElasticsearchNoAuth(Check):
         except (OSError, http.client.HTTPException):
             status, indices = 0, None
         if status == 200 and isinstance(indices, list):  # noqa: PLR2004
-            evidence += f"; GET /_cat/indices listed {len(indices)} indices"
+            evidence.append(msg("elasticsearch.indices", count=len(indices)))
         return [self.finding(host, service, evidence=evidence)]
 
 
@@ -281,10 +284,7 @@ class MemcachedNoAuth(Check):
         version = stats.get("version", "?")
         service.product = service.product or "memcached"
         service.version = service.version or version
-        evidence = (
-            f"`stats` answered without authentication: memcached {version}, "
-            f"{stats.get('curr_items', '?')} items cached"
-        )
+        evidence = msg("memcached.stats", version=version, items=stats.get("curr_items", "?"))
         return [self.finding(host, service, evidence=evidence)]
 
 
@@ -298,7 +298,7 @@ class _EmptyPasswordCheck(Check):
 
     accounts: ClassVar[tuple[str, ...]] = ()
     deep_accounts: ClassVar[tuple[str, ...]] = ()
-    evidence_lead: ClassVar[str] = "logged in with an empty password"
+    evidence_code: ClassVar[str] = "db.empty_password"
     severity = "critical"
 
     def login(self, context: CheckContext, address: str, port: int, user: str) -> LoginResult:
@@ -312,7 +312,7 @@ class _EmptyPasswordCheck(Check):
                 break
             outcome = self.login(context, host.address, service.port, account)
             if outcome.accepted:
-                evidence = f"Account '{account}' {self.evidence_lead}: {outcome.detail}"
+                evidence = msg(self.evidence_code, account=account, detail=outcome.detail)
                 findings.append(self.finding(host, service, evidence=evidence, key=account))
             elif outcome.status != REFUSED:
                 break  # not a plain "wrong password": do not insist on this server
@@ -381,7 +381,7 @@ class PostgresEmptyPassword(_EmptyPasswordCheck):
     ports = (5432,)
     services = ("postgresql", "postgres")
     accounts = ("postgres",)
-    evidence_lead = "logged in over TCP without any password"
+    evidence_code = "db.no_password"
 
     def login(self, context: CheckContext, address: str, port: int, user: str) -> LoginResult:
         return postgres_login(context, address, port, user, "")
@@ -502,9 +502,8 @@ class DatabaseDefaultCredentials(Check):
                 return None
             outcome = LOGINS[product](context, host.address, service.port, account, password)
             if outcome.status == ACCEPTED:
-                evidence = (
-                    f"{product} account '{account}' accepted a well-known default password "
-                    f"(password not stored): {outcome.detail}"
+                evidence = msg(
+                    "db.default_password", product=product, account=account, detail=outcome.detail
                 )
                 return self.finding(host, service, evidence=evidence, key=f"{product}:{account}")
             if outcome.status != REFUSED:

@@ -17,6 +17,7 @@ from rempart.engine.checks._stream import open_stream, recv_exact
 from rempart.engine.checks.base import Check, CheckContext, register
 from rempart.engine.identify import DICOM_PORTS, RELEASE_REQUEST, associate_request
 from rempart.engine.model import Finding, Host, Service
+from rempart.engine.problems import msg
 
 ASSOCIATE_AC, ASSOCIATE_RJ, P_DATA, RELEASE_RP, ABORT = 0x02, 0x03, 0x04, 0x06, 0x07
 VERIFICATION_SOP = b"1.2.840.10008.1.1\x00"  # padded to an even length
@@ -149,13 +150,13 @@ class DicomAnyAetAccepted(Check):
             return []
         if answer.pdu != ASSOCIATE_AC:
             return []
-        echo = "not tried (presentation context refused)"
+        echo = msg("dicom.echo_not_tried")
         if answer.echo is not None:
-            echo = f"status 0x{answer.echo:04X}" + (" (success)" if answer.echo == 0 else "")
-        evidence = (
-            f"A-ASSOCIATE-RQ to the random called AE title '{called}' (calling "
-            f"'{CALLING_AET}', Verification SOP class only) was accepted (A-ASSOCIATE-AC); "
-            f"C-ECHO: {echo}; association "
-            f"{'released' if answer.released else 'closed (no A-RELEASE-RP)'}."
-        )
+            code = "dicom.echo_success" if answer.echo == 0 else "dicom.echo_status"
+            echo = msg(code, status=f"0x{answer.echo:04X}")
+        evidence = [
+            msg("dicom.association", called=called, calling=CALLING_AET),
+            echo,
+            msg("dicom.released" if answer.released else "dicom.closed"),
+        ]
         return [self.finding(host, service, evidence=evidence)]

@@ -20,6 +20,7 @@ from typing import Any
 
 from rempart.engine.checks.base import Check, CheckContext, register
 from rempart.engine.model import Finding, Host, Service
+from rempart.engine.problems import Message, msg
 
 Version = tuple[int, ...]
 
@@ -195,22 +196,21 @@ def end_of_life(service: Service, today: dt.date) -> list[EolMatch]:
     return list(found.values())
 
 
-def describe(match: EolMatch) -> str:
+def describe(match: EolMatch) -> list[Message]:
     row = match.row
     name = match.version if row.lo is None and row.hi is None else f"{row.label} {match.version}"
+    params: dict[str, str | int] = {"date": f"{row.eol:%Y-%m-%d}", "source": row.source}
     if row.key == "debian":
-        name = f"Debian {match.version} (package built for it: +deb{match.version}uN)"
-    text = f"{name}: end of life since {row.eol:%Y-%m-%d} ({row.source})"
+        parts = [Message("eol.debian", params | {"version": match.version})]
+    else:
+        parts = [Message("eol.version", params | {"product": name})]
     if match.ranged:
-        text += "; version detection gave a range of versions"
+        parts.append(msg("eol.ranged"))
     if row.caveat:
-        text += f"; {row.caveat}"
+        parts.append(msg(f"eol.caveat.{row.key}"))
     if match.distro:
-        text += (
-            f"; distribution build ({match.distro}): the distribution may still backport "
-            "security fixes, check its support status"
-        )
-    return text
+        parts.append(msg("eol.distribution", distribution=match.distro))
+    return parts
 
 
 @register
@@ -218,6 +218,8 @@ class EndOfLifeProduct(Check):
     id = "eol.product"
     title = "End-of-life product version"
     title_fr = "Version de produit en fin de vie"
+    title_template = "End-of-life product: %(product)s"
+    title_template_fr = "Produit en fin de vie : %(product)s"
     description = (
         "Version detection identifies a product version that its publisher no longer "
         "supports: vulnerabilities found since its end of life are not fixed, and some are "
@@ -261,8 +263,7 @@ class EndOfLifeProduct(Check):
                     key=match.row.key,
                     evidence=describe(match),
                     confidence="tentative" if tentative else "firm",
-                    title=f"End-of-life product: {match.row.label}",
-                    title_fr=f"Produit en fin de vie : {match.row.label}",
+                    title_params={"product": match.row.label},
                 )
             )
         return findings

@@ -7,6 +7,7 @@ import socket
 
 from rempart.engine.checks.base import Check, CheckContext, register
 from rempart.engine.model import Finding, Host, Service
+from rempart.engine.problems import msg
 
 
 class _GuardedFTP(ftplib.FTP):
@@ -100,7 +101,11 @@ class AnonymousFtp(Check):
             listing = []
         finally:
             ftp.close_quietly()
-        evidence = f"{response.strip()}; files: {', '.join(listing) or '(none listed)'}"
+        evidence = (
+            msg("ftp.anonymous", response=response.strip(), files=", ".join(listing))
+            if listing
+            else msg("ftp.anonymous_empty", response=response.strip())
+        )
         return [self.finding(host, service, evidence=evidence)]
 
 
@@ -146,7 +151,7 @@ class CleartextFtp(Check):
             ftp.sendcmd("AUTH TLS")
         except ftplib.error_perm as exc:  # 5xx: the command is unknown or refused
             ftp.close_quietly()
-            evidence = f"banner: {welcome.strip()[:200]}; AUTH TLS answered: {str(exc)[:200]}"
+            evidence = msg("ftp.no_tls", banner=welcome.strip()[:200], answer=str(exc)[:200])
             return [self.finding(host, service, evidence=evidence)]
         except (ftplib.Error, EOFError, OSError):
             ftp.close()

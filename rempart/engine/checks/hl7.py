@@ -29,6 +29,7 @@ from rempart.engine.checks._stream import open_stream
 from rempart.engine.checks.base import Check, CheckContext, recv_until, register
 from rempart.engine.identify import HL7_PORTS
 from rempart.engine.model import Finding, Host, Service
+from rempart.engine.problems import msg
 
 START, END = b"\x0b", b"\x1c\x0d"
 
@@ -103,10 +104,10 @@ class Hl7MllpExposed(Check):
                 pass  # connected, and closed without sending a single byte
         except OSError:
             return []
-        evidence = (
-            f"MLLP listener on port {service.port} accepted a TCP connection"
-            f" (identified by {service.identified_by or 'port'}); no HL7 message was sent"
-            + (" and no acknowledgement came back." if context.policy == "deep" else ".")
+        evidence = msg(
+            "hl7.connection_no_ack" if context.policy == "deep" else "hl7.connection",
+            port=service.port,
+            identified_by=service.identified_by or "port",
         )
         return [self.finding(host, service, evidence=evidence)]
 
@@ -121,11 +122,16 @@ class Hl7MllpExposed(Check):
         ack = parse_ack(reply)
         if ack is None:
             return None
-        evidence = (
-            f"Deep policy: one NMD^N02 application-management message (control id "
-            f"{control_id}, processing ID D, no patient segment) was answered with "
-            f"MSA|{ack['code']}|{ack['control_id']}"
-            + (f" ({ack['text']})" if ack["text"] else "")
-            + (f" by {ack['application']}" if ack["application"] else "")
-        )
+        evidence = [
+            msg(
+                "hl7.acknowledged",
+                control_id=control_id,
+                ack_code=ack["code"],
+                ack_id=ack["control_id"],
+            )
+        ]
+        if ack["text"]:
+            evidence.append(msg("hl7.ack_text", text=ack["text"]))
+        if ack["application"]:
+            evidence.append(msg("hl7.ack_application", application=ack["application"]))
         return self.finding(host, service, evidence=evidence, confidence="confirmed")

@@ -16,6 +16,7 @@ from typing import ClassVar
 from rempart.engine.checks._http import HttpResponse, fetch, uses_tls
 from rempart.engine.checks.base import Check, CheckContext, register
 from rempart.engine.model import Finding, Host, Service
+from rempart.engine.problems import Message, msg
 from rempart.engine.targets import ScopeViolationError
 
 LISTING_PATHS = ("/", "/uploads/", "/backup/")
@@ -150,16 +151,18 @@ def listing_entries(response: HttpResponse) -> list[str]:
     return list(dict.fromkeys(entries))
 
 
-def console_match(console: Console, response: HttpResponse) -> str | None:
+def console_match(console: Console, response: HttpResponse) -> Message | None:
     """Evidence that `response` is `console`'s login or page, or None."""
     line = f"{response.method} {response.path} → {response.status}"
+    params: dict[str, str | int] = {"console": console.name, "request": line}
     if console.header and response.header(console.header):
-        return f"{line}, {console.header}: {response.header(console.header)[:40]}"
+        value = response.header(console.header)[:40]
+        return Message("http.console_header", params | {"header": console.header, "value": value})
     authenticate = response.header("www-authenticate")
     if response.status == 401 and console.realm and console.realm.search(authenticate):  # noqa: PLR2004
-        return f"{line}, WWW-Authenticate: {authenticate[:120]}"
+        return Message("http.console_realm", params | {"value": authenticate[:120]})
     if response.status == 200 and console.body and console.body.search(response.body):  # noqa: PLR2004
-        return f"{line}, title '{title(response)}'"
+        return Message("http.console_title", params | {"title": title(response)})
     return None
 
 
@@ -175,13 +178,13 @@ def default_page(response: HttpResponse) -> tuple[str, str] | None:
 _PASSWORD_INPUT = re.compile(rb"<input[^>]+type\s*=\s*[\"']?password", re.I)
 
 
-def cleartext_auth(response: HttpResponse) -> str | None:
+def cleartext_auth(response: HttpResponse) -> Message | None:
     line = f"{response.method} {response.path} → {response.status}"
     authenticate = response.header("www-authenticate")
     if re.search(r"\b(Basic|Digest)\b", authenticate, re.I):
-        return f"{line}, WWW-Authenticate: {authenticate[:120]}"
+        return msg("http.cleartext_header", request=line, value=authenticate[:120])
     if response.status == 200 and _PASSWORD_INPUT.search(response.body):  # noqa: PLR2004
-        return f"{line}, login form with a password field ('{title(response)}')"
+        return msg("http.cleartext_form", request=line, title=title(response))
     return None
 
 
@@ -236,9 +239,13 @@ class DirectoryListing(_HttpCheck):
                 continue
             entries = listing_entries(response)
             shown = ", ".join(entries[:10]) + (", …" if len(entries) > 10 else "")  # noqa: PLR2004
-            evidence = (
-                f"GET {response.path} → 200: {kind} '{title(response)}' "
-                f"({len(entries)} entries: {shown or 'none'})"
+            evidence = msg(
+                "http.listing",
+                path=response.path,
+                kind_term=kind,
+                title=title(response),
+                count=len(entries),
+                entries=shown or "none",
             )
             findings.append(self.finding(host, service, evidence=evidence, key=response.path))
         return findings
@@ -249,6 +256,8 @@ class AdminConsole(_HttpCheck):
     id = "http.admin-console"
     title = "Administration console exposed"
     title_fr = "Console d'administration exposée"
+    title_template = "Administration console exposed: %(console)s"
+    title_template_fr = "Console d'administration exposée : %(console)s"
     description = (
         "A web administration console (Tomcat Manager, phpMyAdmin, JBoss/WildFly, Jenkins, "
         "GLPI, Webmin…) is reachable: its login is a target for password guessing and default "
@@ -287,9 +296,8 @@ class AdminConsole(_HttpCheck):
                             host,
                             service,
                             key=console.key,
-                            evidence=f"{console.name}: {evidence}",
-                            title=f"Administration console exposed: {console.name}",
-                            title_fr=f"Console d'administration exposée : {console.name}",
+                            evidence=evidence,
+                            title_params={"console": console.name},
                         )
                     )
                     break
@@ -320,9 +328,13 @@ class DefaultPage(_HttpCheck):
         if response is None or found is None:
             return []
         key, name = found
-        evidence = f"GET {response.path} → 200: {name} default page '{title(response)}'"
+        params = {"path": response.path, "product": name, "title": title(response)}
         server = response.header("server")
-        evidence += f" (Server: {server[:80]})" if server else ""
+        evidence = (
+            Message("http.default_page_server", params | {"server": server[:80]})
+            if server
+            else Message("http.default_page", params)
+        )
         return [self.finding(host, service, evidence=evidence, key=key)]
 
 
@@ -359,8 +371,8 @@ class TraceEnabled(_HttpCheck):
         response = fetch(context, host, service, "/", method="TRACE")
         if response is None or response.status != 200 or TRACE_MARKER not in response.body:  # noqa: PLR2004
             return []
-        kind = response.header("content-type") or "no content type"
-        evidence = f"TRACE / → 200 ({kind[:60]}): the request and its headers were echoed"
+        kind = response.header("content-type")
+        evidence = msg("http.trace", content_type=kind[:60]) if kind else msg("http.trace_untyped")
         return [self.finding(host, service, evidence=evidence)]
 
 
@@ -400,4 +412,4 @@ class CleartextAuth(_HttpCheck):
                 seen.append(evidence)
         if not seen:
             return []
-        return [self.finding(host, service, evidence="; ".join(seen[:5]))]
+        return [self.finding(host, service, evidence=seen[:5])]

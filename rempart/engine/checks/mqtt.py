@@ -13,6 +13,7 @@ import struct
 from rempart.engine.checks._stream import open_stream, recv_exact
 from rempart.engine.checks.base import Check, CheckContext, register
 from rempart.engine.model import Finding, Host, Service
+from rempart.engine.problems import msg
 
 MQTT_TLS_PORT = 8883
 CONNACK, DISCONNECT = 0x20, b"\xe0\x00"
@@ -85,9 +86,5 @@ class MqttAnonymous(Check):
             return []
         if code != 0:
             return []
-        transport = "MQTT over TLS" if tls else "MQTT"
-        evidence = (
-            f"{transport} 3.1.1 CONNECT without user name or password (client id {client_id}) "
-            "answered CONNACK return code 0 (connection accepted); disconnected at once."
-        )
+        evidence = msg("mqtt.anonymous_tls" if tls else "mqtt.anonymous", client_id=client_id)
         return [self.finding(host, service, evidence=evidence)]

@@ -14,6 +14,7 @@ from __future__ import annotations
 from rempart.engine.checks.base import Check, CheckContext, register
 from rempart.engine.identify import RDP_PORTS, rdp_negotiate
 from rempart.engine.model import Finding, Host, Service
+from rempart.engine.problems import Message, msg
 
 PROTOCOL_RDP, PROTOCOL_SSL = 0, 1
 REQUESTS = {PROTOCOL_RDP: "standard RDP security", PROTOCOL_SSL: "TLS without NLA"}
@@ -27,13 +28,14 @@ FAILURES = {
 }
 
 
-def describe(answer: tuple[str, int] | None) -> str:
+def describe(requested: int, answer: tuple[str, int] | None) -> Message:
+    params: dict[str, str | int] = {"requested": requested, "requested_term": REQUESTS[requested]}
     if answer is None:
-        return "no RDP answer"
+        return Message("rdp.no_answer", params)
     kind, value = answer
     if kind == "failure":
-        return f"refused ({FAILURES.get(value, f'failure code {value}')})"
-    return f"selected protocol {value}"
+        return Message("rdp.refused", params | {"failure": FAILURES.get(value, str(value))})
+    return Message("rdp.selected", params | {"selected": value})
 
 
 def _without_nla(answer: tuple[str, int] | None) -> bool:
@@ -87,8 +89,5 @@ class RdpNlaNotEnforced(Check):
             )
         if not any(_without_nla(answer) for answer in answers.values()):
             return []
-        evidence = "; ".join(
-            f"requestedProtocols={value} ({REQUESTS[value]}): {describe(answers[value])}"
-            for value in REQUESTS
-        )
-        return [self.finding(host, service, evidence=f"NLA not enforced — {evidence}")]
+        evidence = [describe(value, answers[value]) for value in REQUESTS]
+        return [self.finding(host, service, evidence=[msg("rdp.nla_not_enforced"), *evidence])]

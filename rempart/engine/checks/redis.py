@@ -6,6 +6,7 @@ from typing import Any
 
 from rempart.engine.checks.base import Check, CheckContext, recv_until, register
 from rempart.engine.model import Finding, Host, Service
+from rempart.engine.problems import msg
 
 
 def _read_reply(sock: Any) -> bytes:
@@ -65,4 +66,4 @@ class RedisNoAuth(Check):
             return []
         version = reply.split(b"redis_version:", 1)[1].split(b"\r\n", 1)[0].decode(errors="replace")
         service.product, service.version = service.product or "Redis", service.version or version
-        return [self.finding(host, service, evidence=f"INFO answered: redis_version:{version}")]
+        return [self.finding(host, service, evidence=msg("redis.info", version=version))]

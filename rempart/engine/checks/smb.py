@@ -21,6 +21,7 @@ from impacket.smbconnection import SMBConnection  # type: ignore[import-untyped]
 from rempart.engine.checks._stream import open_stream, recv_exact
 from rempart.engine.checks.base import Check, CheckContext, register
 from rempart.engine.model import Finding, Host, Service
+from rempart.engine.problems import msg
 
 SMB_PORTS = (445, 139)
 SMB_SERVICES = ("microsoft-ds", "netbios-ssn", "smb")
@@ -182,7 +183,7 @@ class SmbV1Enabled(_SmbCheck):
             return []
         if not smb1_dialect_accepted(reply):
             return []
-        evidence = "SMB1 NEGOTIATE offering only 'NT LM 0.12' was accepted (dialect index 0)."
+        evidence = msg("smb.smb1")
         return [self.finding(host, service, evidence=evidence)]
 
 
@@ -216,10 +217,7 @@ class SmbSigningNotRequired(_SmbCheck):
         mode = signing_mode(context, host.address, service.port)
         if mode is None or mode[1]:
             return []
-        evidence = (
-            f"NEGOTIATE answered with {mode[0]}; the server's SecurityMode does not set "
-            "'signing required'."
-        )
+        evidence = msg("smb.signing_not_required", dialect=mode[0])
         return [self.finding(host, service, evidence=evidence)]
 
 
@@ -297,7 +295,7 @@ class SmbGuestShareAccess(_SmbCheck):
                 count = _root_entries(connection, share)
                 if count is None:
                     continue
-                evidence = f"{label}: listed the root of share '{share}' ({count} entries)."
+                evidence = msg("smb.share_readable", session_term=label, share=share, count=count)
                 findings.append(self.finding(host, service, evidence=evidence, key=share))
         except Exception:  # (share enumeration refused: nothing to report)
             return findings

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from rempart.engine.checks.base import Check, CheckContext, register
 from rempart.engine.model import Finding, Host, Service
+from rempart.engine.problems import msg
 
 SYS_DESCR_OID = (1, 3, 6, 1, 2, 1, 1, 1, 0)
 COMMUNITIES = (
@@ -206,9 +207,11 @@ class SnmpDefaultCommunity(_SnmpCheck):
             self.finding(
                 host,
                 service,
-                evidence=(
-                    f"{item.version} community '{item.community}' answered GET sysDescr.0: "
-                    f"{item.sys_descr or '(empty)'}"
+                evidence=msg(
+                    "snmp.community",
+                    version=item.version,
+                    community=item.community,
+                    description=item.sys_descr or "(empty)",
                 ),
                 key=item.community,
             )
@@ -253,11 +256,11 @@ class SnmpWriteCommunity(_SnmpCheck):
             self.finding(
                 host,
                 service,
-                evidence=(
-                    f"{item.version} community '{item.community}' answers read requests "
-                    f"(sysDescr.0: {item.sys_descr or '(empty)'}); '{item.community}' is a "
-                    "conventional read-write community name, so write access is likely. Not "
-                    "verified: no SET request was sent."
+                evidence=msg(
+                    "snmp.write_community",
+                    version=item.version,
+                    community=item.community,
+                    description=item.sys_descr or "(empty)",
                 ),
                 key=item.community,
             )

@@ -32,6 +32,7 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from rempart.engine.checks._net import printable, shared
 from rempart.engine.checks.base import Check, CheckContext, register
 from rempart.engine.model import Finding, Host, Service
+from rempart.engine.problems import msg
 from rempart.engine.targets import ScopeViolationError
 
 MIN_RSA_BITS = 2048
@@ -102,12 +103,7 @@ WEAK_MAC_PATTERNS = (
     (re.compile(r"^hmac-md5"), "MD5"),
     (re.compile(r"^hmac-sha1-96"), "truncated SHA-1"),
 )
-KIND_LABELS = {
-    "kex": ("key exchange", "échange de clés"),
-    "key": ("host key", "clé d'hôte"),
-    "enc": ("cipher", "chiffrement"),
-    "mac": ("MAC", "MAC"),
-}
+KIND_LABELS = {"kex": "key exchange", "key": "host key", "enc": "cipher", "mac": "MAC"}
 
 
 def _string(data: bytes, offset: int) -> tuple[bytes, int]:
@@ -366,7 +362,7 @@ class SshProtocol1(_SshCheck):
             return []
         if not offers_protocol_1(probe.banner):
             return []
-        evidence = f"identification string: {printable(probe.banner.encode())}"
+        evidence = msg("ssh.protocol1", banner=printable(probe.banner.encode()))
         return [self.finding(host, service, evidence=evidence)]
 
 
@@ -375,6 +371,8 @@ class SshWeakAlgorithms(_SshCheck):
     id = "ssh.weak-algorithms"
     title = "Weak SSH algorithms offered"
     title_fr = "Algorithmes SSH faibles proposés"
+    title_template = "Weak SSH %(kind_term)s algorithms offered"
+    title_template_fr = "Algorithmes SSH faibles proposés (%(kind_term)s)"
     description = (
         "The SSH server offers obsolete algorithms: key exchanges with 1024-bit groups or "
         "SHA-1, DSA or SHA-1 RSA host key signatures, RSA host keys under 2048 bits, CBC, "
@@ -409,15 +407,14 @@ class SshWeakAlgorithms(_SshCheck):
             return []
         findings = []
         for kind, names in weak_algorithms(probe).items():
-            label, label_fr = KIND_LABELS[kind]
+            label = KIND_LABELS[kind]
             findings.append(
                 self.finding(
                     host,
                     service,
                     key=kind,
-                    evidence=f"weak {label} algorithms offered: {', '.join(names)}",
-                    title=f"Weak SSH {label} algorithms offered",
-                    title_fr=f"Algorithmes SSH de {label_fr} faibles proposés",
+                    evidence=msg("ssh.weak_algorithms", kind_term=label, names=", ".join(names)),
+                    title_params={"kind_term": label},
                 )
             )
         return findings

@@ -9,6 +9,7 @@ import time
 from rempart.engine.checks._net import printable
 from rempart.engine.checks.base import Check, CheckContext, register
 from rempart.engine.model import Finding, Host, Service
+from rempart.engine.problems import msg
 
 IAC, DONT, DO, WONT, WILL, SB, SE = 255, 254, 253, 252, 251, 250, 240
 SILENCE_S = 2.0  # how long a silent Telnet port is listened to
@@ -142,19 +143,19 @@ class TelnetExposed(Check):
         if not data:
             if service.port != 23 and service.name.lower() != "telnet":  # noqa: PLR2004
                 return []
-            evidence = "the port accepts connections and says nothing within 2 s"
+            evidence = msg("telnet.silent")
             return [self.finding(host, service, evidence=evidence, confidence="firm")]
         if not commands and not prompt:
             if _OTHER_PROTOCOL.match(data) or service.name.lower() != "telnet":
                 return []  # another protocol on a Telnet port: not Telnet
-            evidence = f"banner: {printable(text.strip())}"
+            evidence = msg("telnet.banner", text=printable(text.strip()))
             return [self.finding(host, service, evidence=evidence, confidence="firm")]
         parts = []
         if commands:
-            parts.append(f"Telnet option negotiation: {describe(commands)}")
+            parts.append(msg("telnet.negotiation", options=describe(commands)))
         if text.strip():
-            parts.append(f"text: {printable(text.strip())}")
-        return [self.finding(host, service, evidence="; ".join(parts))]
+            parts.append(msg("telnet.text", text=printable(text.strip())))
+        return [self.finding(host, service, evidence=parts)]
 
 
 R_SERVICES = {512: "rexec", 513: "rlogin", 514: "rsh"}
@@ -200,11 +201,13 @@ class RServices(Check):
         if _OTHER_PROTOCOL.match(data):
             return []
         kind = _R_NAMES.get(service.name.lower()) or R_SERVICES.get(service.port, "rsh")
-        evidence = f"{kind} port {service.port}/tcp accepts connections"
+        evidence = msg("rservices.open", service=kind, port=service.port)
         confidence = "firm"
         if data[:1] == b"\x01":  # the r-services' error channel: "\1" + message
-            evidence += f" and answers: {printable(data[1:].strip())}"
+            text = printable(data[1:].strip())
+            evidence = msg("rservices.answers", service=kind, port=service.port, text=text)
             confidence = "confirmed"
         elif data:
-            evidence += f" and sent: {printable(data.strip())}"
+            text = printable(data.strip())
+            evidence = msg("rservices.sent", service=kind, port=service.port, text=text)
         return [self.finding(host, service, evidence=evidence, key=kind, confidence=confidence)]

@@ -19,7 +19,7 @@ from rempart.engine.checks._tls import (
     WEAK_HASHES,
     TlsReport,
     TrustRoots,
-    cert_label,
+    cert_params,
     chain_trusted,
     describe_name,
     key_weakness,
@@ -34,6 +34,7 @@ from rempart.engine.checks._tls import (
 )
 from rempart.engine.checks.base import Check, CheckContext, register
 from rempart.engine.model import Finding, Host, Service
+from rempart.engine.problems import Message, msg
 from rempart.engine.targets import ScopeViolationError
 
 
@@ -68,16 +69,18 @@ class _CertificateCheck(_TlsCheck):
     def judge(
         self, context: CheckContext, host: Host, service: Service, report: TlsReport
     ) -> list[Finding]:
-        problems = [
-            problem
-            for chain in report.chains
-            if chain and (problem := self.problem(context, chain)) is not None
-        ]
+        problems: list[Message] = []
+        for chain in report.chains:
+            found = self.problem(context, chain) if chain else None
+            problems.extend([found] if isinstance(found, Message) else found or [])
         if not problems:
             return []
-        return [self.finding(host, service, evidence="; ".join(dict.fromkeys(problems)))]
+        unique = list({(m.code, tuple(m.params.items())): m for m in problems}.values())
+        return [self.finding(host, service, evidence=unique)]
 
-    def problem(self, context: CheckContext, chain: list[x509.Certificate]) -> str | None:
+    def problem(
+        self, context: CheckContext, chain: list[x509.Certificate]
+    ) -> Message | list[Message] | None:
         raise NotImplementedError  # pragma: no cover
 
 
@@ -86,6 +89,8 @@ class LegacyProtocol(_TlsCheck):
     id = "tls.legacy-protocol"
     title = "Deprecated SSL/TLS protocol version accepted"
     title_fr = "Version obsolète du protocole SSL/TLS acceptée"
+    title_template = "Deprecated protocol %(protocol)s accepted"
+    title_template_fr = "Protocole obsolète %(protocol)s accepté"
     description = (
         "The service accepts SSL 2.0, SSL 3.0, TLS 1.0 or TLS 1.1. SSL versions are broken "
         "(DROWN, POODLE); TLS 1.0 and 1.1 were deprecated in 2021 (RFC 8996) and allow "
@@ -121,9 +126,9 @@ class LegacyProtocol(_TlsCheck):
                 continue
             sample = ", ".join(suites[:5]) + (", …" if len(suites) > 5 else "")  # noqa: PLR2004
             evidence = (
-                f"{protocol} handshake accepted with {len(suites)} cipher suites: {sample}"
+                msg("tls.protocol_suites", protocol=protocol, count=len(suites), suites=sample)
                 if report.exhaustive
-                else f"{protocol} handshake accepted (light probe, suites negotiated: {sample})"
+                else msg("tls.protocol_light", protocol=protocol, suites=sample)
             )
             findings.append(
                 self.finding(
@@ -132,8 +137,7 @@ class LegacyProtocol(_TlsCheck):
                     key=protocol,
                     severity=severity,
                     evidence=evidence,
-                    title=f"Deprecated protocol {protocol} accepted",
-                    title_fr=f"Protocole obsolète {protocol} accepté",
+                    title_params={"protocol": protocol},
                 )
             )
         return findings
@@ -144,6 +148,8 @@ class WeakCipher(_TlsCheck):
     id = "tls.weak-cipher"
     title = "Weak TLS cipher suites accepted"
     title_fr = "Suites de chiffrement TLS faibles acceptées"
+    title_template = "Weak TLS cipher suites accepted (%(kind)s)"
+    title_template_fr = "Suites de chiffrement TLS faibles acceptées (%(kind)s)"
     description = (
         "The service accepts cipher suites without encryption (NULL), without server "
         "authentication (anonymous), export-grade, single DES, RC4 or 3DES: traffic can be "
@@ -180,9 +186,9 @@ class WeakCipher(_TlsCheck):
                 continue
             sample = ", ".join(suites[:8]) + (", …" if len(suites) > 8 else "")  # noqa: PLR2004
             evidence = (
-                f"{len(suites)} {label} cipher suites accepted: {sample}"
+                msg("tls.weak_suites", count=len(suites), kind=label, suites=sample)
                 if report.exhaustive
-                else f"{label} cipher suites accepted (light probe, suites negotiated: {sample})"
+                else msg("tls.weak_suites_light", kind=label, suites=sample)
             )
             findings.append(
                 self.finding(
@@ -191,8 +197,7 @@ class WeakCipher(_TlsCheck):
                     key=label,
                     severity=severity,
                     evidence=evidence,
-                    title=f"Weak TLS cipher suites accepted ({label})",
-                    title_fr=f"Suites de chiffrement TLS faibles acceptées ({label})",
+                    title_params={"kind": label},
                 )
             )
         return findings
@@ -217,14 +222,17 @@ class CertificateExpired(_CertificateCheck):
     severity = "medium"
     references = ("https://www.rfc-editor.org/rfc/rfc5280.html#section-4.1.2.5",)
 
-    def problem(self, context: CheckContext, chain: list[x509.Certificate]) -> str | None:
+    def problem(
+        self, context: CheckContext, chain: list[x509.Certificate]
+    ) -> Message | list[Message] | None:
         leaf = chain[0]
         if leaf.not_valid_after_utc >= now():
             return None
         days = (now() - leaf.not_valid_after_utc).days
-        return (
-            f"{cert_label(leaf)}: notAfter {leaf.not_valid_after_utc:%Y-%m-%d %H:%M:%S} UTC, "
-            f"expired {days} days ago"
+        return Message(
+            "tls.cert_expired",
+            cert_params(leaf)
+            | {"not_after": f"{leaf.not_valid_after_utc:%Y-%m-%d %H:%M:%S}", "days": days},
         )
 
 
@@ -249,11 +257,16 @@ class CertificateNotYetValid(_CertificateCheck):
     severity = "medium"
     references = ("https://www.rfc-editor.org/rfc/rfc5280.html#section-4.1.2.5",)
 
-    def problem(self, context: CheckContext, chain: list[x509.Certificate]) -> str | None:
+    def problem(
+        self, context: CheckContext, chain: list[x509.Certificate]
+    ) -> Message | list[Message] | None:
         leaf = chain[0]
         if leaf.not_valid_before_utc <= now():
             return None
-        return f"{cert_label(leaf)}: notBefore {leaf.not_valid_before_utc:%Y-%m-%d %H:%M:%S} UTC"
+        return Message(
+            "tls.cert_not_yet_valid",
+            cert_params(leaf) | {"not_before": f"{leaf.not_valid_before_utc:%Y-%m-%d %H:%M:%S}"},
+        )
 
 
 def _trust(context: CheckContext) -> TrustRoots:
@@ -289,11 +302,13 @@ class CertificateSelfSigned(_CertificateCheck):
     severity = "low"
     references = ("https://cwe.mitre.org/data/definitions/295.html",)
 
-    def problem(self, context: CheckContext, chain: list[x509.Certificate]) -> str | None:
+    def problem(
+        self, context: CheckContext, chain: list[x509.Certificate]
+    ) -> Message | list[Message] | None:
         leaf = chain[0]
         if not self_signed(leaf) or chain_trusted(chain, _trust(context)):
             return None
-        return f"{cert_label(leaf)} is its own issuer"
+        return Message("tls.cert_self_signed", cert_params(leaf))
 
 
 @register
@@ -322,15 +337,16 @@ class CertificateUntrusted(_CertificateCheck):
     severity = "low"
     references = ("https://cwe.mitre.org/data/definitions/295.html",)
 
-    def problem(self, context: CheckContext, chain: list[x509.Certificate]) -> str | None:
+    def problem(
+        self, context: CheckContext, chain: list[x509.Certificate]
+    ) -> Message | list[Message] | None:
         leaf, roots = chain[0], _trust(context)
         if self_signed(leaf) or chain_trusted(chain, roots):
             return None  # a self-signed leaf is tls.cert-self-signed's finding
-        stores = ", ".join(roots.sources) or "(no system store found)"
-        return (
-            f"{cert_label(leaf)}, issuer {describe_name(leaf.issuer)}, {len(chain)} "
-            f"certificate(s) sent: no path to a trusted root ({stores})"
-        )
+        params = cert_params(leaf) | {"issuer": describe_name(leaf.issuer), "count": len(chain)}
+        if not roots.sources:
+            return Message("tls.cert_untrusted_no_store", params)
+        return Message("tls.cert_untrusted", params | {"stores": ", ".join(roots.sources)})
 
 
 @register
@@ -355,9 +371,14 @@ class CertificateWeakKey(_CertificateCheck):
     severity = "medium"
     references = ("https://cyber.gouv.fr/publications/mecanismes-cryptographiques",)
 
-    def problem(self, context: CheckContext, chain: list[x509.Certificate]) -> str | None:
-        weak = [f"{cert_label(c)}: {w}" for c in chain if (w := key_weakness(c)) is not None]
-        return "; ".join(weak) or None
+    def problem(
+        self, context: CheckContext, chain: list[x509.Certificate]
+    ) -> Message | list[Message] | None:
+        return [
+            Message("tls.cert_weak_key", cert_params(c) | {"key": w})
+            for c in chain
+            if (w := key_weakness(c)) is not None
+        ]
 
 
 @register
@@ -382,15 +403,18 @@ class CertificateSha1(_CertificateCheck):
     severity = "medium"
     references = ("https://shattered.io/", "https://www.rfc-editor.org/rfc/rfc6194.html")
 
-    def problem(self, context: CheckContext, chain: list[x509.Certificate]) -> str | None:
+    def problem(
+        self, context: CheckContext, chain: list[x509.Certificate]
+    ) -> Message | list[Message] | None:
         weak = []
         for index, certificate in enumerate(chain):
             if index and self_signed(certificate):
                 continue  # a root's own signature is never checked by clients
             algorithm = signature_hash(certificate)
             if algorithm in WEAK_HASHES:
-                weak.append(f"{cert_label(certificate)}: signed with {algorithm.upper()}")
-        return "; ".join(weak) or None
+                params = cert_params(certificate) | {"hash": algorithm.upper()}
+                weak.append(Message("tls.cert_weak_signature", params))
+        return weak
 
 
 class _FlagCheck(_TlsCheck):
@@ -404,7 +428,7 @@ class _FlagCheck(_TlsCheck):
         evidence = self.evidence(report)
         return [self.finding(host, service, evidence=evidence)] if evidence else []
 
-    def evidence(self, report: TlsReport) -> str:
+    def evidence(self, report: TlsReport) -> list[Message]:
         raise NotImplementedError  # pragma: no cover
 
 
@@ -433,8 +457,8 @@ class Heartbleed(_FlagCheck):
     severity = "critical"
     references = ("https://nvd.nist.gov/vuln/detail/CVE-2014-0160", "https://heartbleed.com/")
 
-    def evidence(self, report: TlsReport) -> str:
-        return "sslyze: the heartbeat request leaked memory" if report.heartbleed else ""
+    def evidence(self, report: TlsReport) -> list[Message]:
+        return [msg("tls.heartbleed")] if report.heartbleed else []
 
     def judge(
         self, context: CheckContext, host: Host, service: Service, report: TlsReport
@@ -465,8 +489,8 @@ class CcsInjection(_FlagCheck):
     severity = "high"
     references = ("https://nvd.nist.gov/vuln/detail/CVE-2014-0224",)
 
-    def evidence(self, report: TlsReport) -> str:
-        return "sslyze: an early ChangeCipherSpec was accepted" if report.ccs_injection else ""
+    def evidence(self, report: TlsReport) -> list[Message]:
+        return [msg("tls.ccs_injection")] if report.ccs_injection else []
 
     def judge(
         self, context: CheckContext, host: Host, service: Service, report: TlsReport
@@ -503,11 +527,11 @@ class Robot(_FlagCheck):
     category = "intrusive"  # dozens of malformed key exchanges: the deep policy's full scan
     references = ("https://robotattack.org/",)
 
-    def evidence(self, report: TlsReport) -> str:
+    def evidence(self, report: TlsReport) -> list[Message]:
         if report.robot not in ("VULNERABLE_WEAK_ORACLE", "VULNERABLE_STRONG_ORACLE"):
-            return ""
-        strength = "strong" if report.robot == "VULNERABLE_STRONG_ORACLE" else "weak"
-        return f"sslyze: {strength} Bleichenbacher oracle ({report.robot})"
+            return []
+        strong = report.robot == "VULNERABLE_STRONG_ORACLE"
+        return [msg("tls.robot_strong" if strong else "tls.robot_weak", verdict=report.robot)]
 
 
 @register
@@ -540,10 +564,10 @@ class InsecureRenegotiation(_FlagCheck):
         "https://nvd.nist.gov/vuln/detail/CVE-2009-3555",
     )
 
-    def evidence(self, report: TlsReport) -> str:
+    def evidence(self, report: TlsReport) -> list[Message]:
         parts = []
         if report.secure_renegotiation is False:
-            parts.append("secure renegotiation (RFC 5746) not supported")
+            parts.append(msg("tls.no_secure_renegotiation"))
         if report.client_renegotiation:
-            parts.append("client-initiated renegotiations accepted repeatedly")
-        return "sslyze: " + "; ".join(parts) if parts else ""
+            parts.append(msg("tls.client_renegotiation"))
+        return parts

@@ -13,6 +13,7 @@ import struct
 from rempart.engine.checks._stream import open_stream, recv_exact
 from rempart.engine.checks.base import Check, CheckContext, register
 from rempart.engine.model import Finding, Host, Service
+from rempart.engine.problems import msg
 
 RFB_VERSION = re.compile(rb"^RFB (\d{3})\.(\d{3})\n$")
 SECURITY_NONE = 1
@@ -89,5 +90,5 @@ class VncNoAuth(Check):
         if SECURITY_NONE not in offered:
             return []
         names = ", ".join(f"{SECURITY_NAMES.get(t, 'type')} ({t})" for t in offered)
-        evidence = f"{banner.decode().strip()}; security types offered: {names}"
+        evidence = msg("vnc.no_auth", banner=banner.decode().strip(), types=names)
         return [self.finding(host, service, evidence=evidence)]
