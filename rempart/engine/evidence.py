@@ -127,7 +127,7 @@ ENGLISH: dict[str, str] = {
     ),
     "tls.cert_expired": (
         "subject %(subject)s (SHA-256 %(sha256)s…): notAfter %(not_after)s UTC, "
-        "expired %(days)s days ago"
+        "expired %(count)s days ago"
     ),
     "tls.cert_not_yet_valid": (
         "subject %(subject)s (SHA-256 %(sha256)s…): notBefore %(not_before)s UTC"

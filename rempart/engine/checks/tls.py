@@ -232,7 +232,7 @@ class CertificateExpired(_CertificateCheck):
         return Message(
             "tls.cert_expired",
             cert_params(leaf)
-            | {"not_after": f"{leaf.not_valid_after_utc:%Y-%m-%d %H:%M:%S}", "days": days},
+            | {"not_after": f"{leaf.not_valid_after_utc:%Y-%m-%d %H:%M:%S}", "count": days},
         )
 
 

@@ -50,7 +50,7 @@ def test_terms_are_distinct() -> None:
 
 
 def test_every_term_a_check_names_is_listed() -> None:
-    from rempart.engine.checks import http, rdp, ssh  # noqa: PLC0415
+    from rempart.engine.checks import http, rdp, ssh
 
     named = {*ssh.KIND_LABELS.values(), *rdp.REQUESTS.values(), *(k for k, _ in http.LISTINGS)}
     named |= {"anonymous (null session)", "guest account"}  # smb._guest_session
