@@ -95,7 +95,6 @@ class Finding:
     port: int | None
     protocol: str | None
     title: str
-    title_fr: str
     severity: str
     confidence: str
     evidence: str = ""  # English, for logs and readers that know no code
@@ -110,6 +109,7 @@ class Finding:
     # names one (`Check.title_template`).
     evidence_messages: list[dict[str, Any]] = field(default_factory=list)
     title_params: dict[str, str | int] = field(default_factory=dict)
+    title_fr: str = ""  # older result files; the platform translates titles by check id
 
 
 @dataclass
@@ -166,7 +166,7 @@ def _parse_finding(raw: Any, index: int) -> Finding:
     where = f"findings[{index}]"
     if not isinstance(raw, dict):
         raise ResultFormatError(f"{where}: not an object")
-    for name in ("check", "host", "title", "title_fr", "severity", "confidence"):
+    for name in ("check", "host", "title", "severity", "confidence"):
         _require(raw, name, str, where)
     if raw["severity"] not in SEVERITIES:
         raise ResultFormatError(f"{where}: unknown severity {raw['severity']!r}")

@@ -1,4 +1,5 @@
-"""Check framework: every native check is a class with a stable id and bilingual texts.
+"""Check framework: every native check is a class with a stable id and English texts (the
+platform translates them by check id, `rempart.scanning.check_texts`).
 
 A check declares which services it applies to and returns findings; it opens connections
 only through `context.allowed` (the scope guard). Registration is import-time and
@@ -32,15 +33,11 @@ class Check:
 
     id: ClassVar[str]
     title: ClassVar[str]
-    title_fr: ClassVar[str]
     description: ClassVar[str]
-    description_fr: ClassVar[str]
     remediation: ClassVar[str]
-    remediation_fr: ClassVar[str]
     # The title of a finding that names something (a protocol, a product), with %(name)s
     # parameters; the platform translates it by check id (`rempart.scanning.check_texts`).
     title_template: ClassVar[str] = ""
-    title_template_fr: ClassVar[str] = ""
     severity: ClassVar[str]
     confidence: ClassVar[str] = "confirmed"
     category: ClassVar[str] = "safe"  # "safe" or "intrusive"
@@ -81,7 +78,6 @@ class Check:
             port=service.port if service else None,
             protocol=service.protocol if service else None,
             title=self.title_template % params if params else self.title,
-            title_fr=self.title_template_fr % params if params else self.title_fr,
             severity=severity or self.severity,
             confidence=confidence or self.confidence,
             evidence="; ".join(m.english() for m in messages)[:4000],
@@ -97,15 +93,12 @@ class Check:
 
     @classmethod
     def describe(cls) -> dict[str, Any]:
-        """The check's catalogue entry (shown by the platform in French and English)."""
+        """The check's catalogue entry, in English (the platform translates the texts)."""
         return {
             "id": cls.id,
             "title": cls.title,
-            "title_fr": cls.title_fr,
             "description": cls.description,
-            "description_fr": cls.description_fr,
             "remediation": cls.remediation,
-            "remediation_fr": cls.remediation_fr,
             "title_template": cls.title_template,
             "severity": cls.severity,
             "confidence": cls.confidence,

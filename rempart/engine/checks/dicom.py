@@ -110,28 +110,16 @@ def associate_and_echo(sock: socket.socket, called: str) -> Association:
 class DicomAnyAetAccepted(Check):
     id = "dicom.any-aet-accepted"
     title = "DICOM service accepts any called AE title"
-    title_fr = "Le service DICOM accepte n'importe quel AE title appelé"
     description = (
         "The DICOM SCP accepted an association addressed to a random AE title it cannot be "
         "configured with: it does not check who it is talking to, so any machine on the "
         "network can query, retrieve or push images and patient data (C-FIND, C-MOVE, "
         "C-STORE) once it knows the port."
     )
-    description_fr = (
-        "Le SCP DICOM a accepté une association adressée à un AE title aléatoire qu'il ne "
-        "peut pas porter : il ne vérifie pas son interlocuteur, et toute machine du réseau "
-        "peut interroger, récupérer ou envoyer des images et des données patients (C-FIND, "
-        "C-MOVE, C-STORE) dès qu'elle connaît le port."
-    )
     remediation = (
         "Configure the PACS/modality to accept only its own called AE title and a list of "
         "known calling AE titles bound to their IP addresses, and filter the DICOM port to "
         "the imaging network (prefer DICOM TLS where supported)."
-    )
-    remediation_fr = (
-        "Configurer le PACS/la modalité pour n'accepter que son propre AE title appelé et une "
-        "liste d'AE titles appelants connus associés à leurs adresses IP, et filtrer le port "
-        "DICOM vers le réseau d'imagerie (DICOM TLS quand il est disponible)."
     )
     severity = "high"
     references = (

@@ -217,30 +217,16 @@ def describe(match: EolMatch) -> list[Message]:
 class EndOfLifeProduct(Check):
     id = "eol.product"
     title = "End-of-life product version"
-    title_fr = "Version de produit en fin de vie"
     title_template = "End-of-life product: %(product)s"
-    title_template_fr = "Produit en fin de vie : %(product)s"
     description = (
         "Version detection identifies a product version that its publisher no longer "
         "supports: vulnerabilities found since its end of life are not fixed, and some are "
         "publicly exploited. Distribution builds (Debian, Ubuntu, Red Hat…) may still receive "
         "backported fixes from the distribution: such findings are marked tentative."
     )
-    description_fr = (
-        "La détection de version identifie une version de produit que son éditeur ne maintient "
-        "plus : les vulnérabilités découvertes depuis sa fin de vie ne sont pas corrigées, et "
-        "certaines sont exploitées publiquement. Les versions empaquetées par une distribution "
-        "(Debian, Ubuntu, Red Hat…) peuvent encore recevoir des correctifs rétroportés : ces "
-        "constats sont marqués comme incertains."
-    )
     remediation = (
         "Upgrade to a supported version (or a supported release of the distribution); when "
         "the equipment cannot be upgraded, isolate it and document the residual risk."
-    )
-    remediation_fr = (
-        "Mettre à niveau vers une version maintenue (ou une version maintenue de la "
-        "distribution) ; si l'équipement ne peut pas l'être, l'isoler et documenter le risque "
-        "résiduel."
     )
     severity = "high"
     confidence = "firm"

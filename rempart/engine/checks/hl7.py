@@ -61,28 +61,16 @@ def parse_ack(reply: bytes) -> dict[str, str] | None:
 class Hl7MllpExposed(Check):
     id = "hl7.mllp-exposed"
     title = "HL7 MLLP interface reachable"
-    title_fr = "Interface HL7 MLLP accessible"
     description = (
         "An HL7 v2 listener (MLLP) is reachable from the scanned network. MLLP has neither "
         "authentication nor encryption: anyone who can connect can inject admissions, results "
         "or orders into the hospital information flows, and read the patient data sent in "
         "clear on the same link."
     )
-    description_fr = (
-        "Un récepteur HL7 v2 (MLLP) est accessible depuis le réseau analysé. MLLP n'offre ni "
-        "authentification ni chiffrement : quiconque peut s'y connecter peut injecter des "
-        "admissions, résultats ou prescriptions dans les flux du SIH, et lire les données "
-        "patients qui y circulent en clair."
-    )
     remediation = (
         "Restrict the interface port to the partner systems' addresses (firewall, engine "
         "allow-list), carry MLLP over TLS or a VPN, and isolate interface engines in a "
         "dedicated network zone."
-    )
-    remediation_fr = (
-        "Limiter le port de l'interface aux adresses des systèmes partenaires (pare-feu, liste "
-        "d'autorisation du moteur), transporter MLLP dans TLS ou un VPN, et isoler les moteurs "
-        "d'interfaces dans une zone réseau dédiée."
     )
     severity = "medium"
     confidence = "firm"

@@ -207,25 +207,14 @@ class _HttpCheck(Check):
 class DirectoryListing(_HttpCheck):
     id = "http.directory-listing"
     title = "Directory listing enabled"
-    title_fr = "Listage de répertoire activé"
     description = (
         "The web server generates an index of a directory's files: anyone can browse and "
         "download what it holds (exports, backups, configuration files), including files "
         "nobody meant to publish."
     )
-    description_fr = (
-        "Le serveur web génère l'index des fichiers d'un répertoire : chacun peut parcourir et "
-        "télécharger son contenu (exports, sauvegardes, fichiers de configuration), y compris "
-        "des fichiers qui n'étaient pas destinés à être publiés."
-    )
     remediation = (
         "Disable automatic indexes (Apache: Options -Indexes; nginx: autoindex off; IIS: "
         "disable Directory Browsing) and remove files that must not be published."
-    )
-    remediation_fr = (
-        "Désactiver les index automatiques (Apache : Options -Indexes ; nginx : autoindex off ; "
-        "IIS : désactiver l'exploration de répertoire) et retirer les fichiers qui ne doivent "
-        "pas être publiés."
     )
     severity = "medium"
     references = ("https://cwe.mitre.org/data/definitions/548.html",)
@@ -255,28 +244,15 @@ class DirectoryListing(_HttpCheck):
 class AdminConsole(_HttpCheck):
     id = "http.admin-console"
     title = "Administration console exposed"
-    title_fr = "Console d'administration exposée"
     title_template = "Administration console exposed: %(console)s"
-    title_template_fr = "Console d'administration exposée : %(console)s"
     description = (
         "A web administration console (Tomcat Manager, phpMyAdmin, JBoss/WildFly, Jenkins, "
         "GLPI, Webmin…) is reachable: its login is a target for password guessing and default "
         "credentials, and it often gives full control of the application or the server."
     )
-    description_fr = (
-        "Une console d'administration web (Tomcat Manager, phpMyAdmin, JBoss/WildFly, Jenkins, "
-        "GLPI, Webmin…) est accessible : sa page de connexion est exposée aux essais de mots de "
-        "passe et aux identifiants par défaut, et elle donne souvent le contrôle complet de "
-        "l'application ou du serveur."
-    )
     remediation = (
         "Restrict the console to an administration network or to localhost (Tomcat: keep the "
         "RemoteAddrValve), remove it when unused, and check that no default account remains."
-    )
-    remediation_fr = (
-        "Limiter la console à un réseau d'administration ou à localhost (Tomcat : conserver la "
-        "RemoteAddrValve), la retirer si elle est inutile et vérifier qu'aucun compte par "
-        "défaut ne subsiste."
     )
     severity = "medium"
     references = (
@@ -308,17 +284,11 @@ class AdminConsole(_HttpCheck):
 class DefaultPage(_HttpCheck):
     id = "http.default-page"
     title = "Default web server page"
-    title_fr = "Page par défaut du serveur web"
     description = (
         "The server shows its installation page: a forgotten or unconfigured service that "
         "nobody maintains, and a precise fingerprint of the product for an attacker."
     )
-    description_fr = (
-        "Le serveur affiche sa page d'installation : un service oublié ou non configuré que "
-        "personne ne maintient, et une empreinte précise du produit pour un attaquant."
-    )
     remediation = "Remove the service if it is unused, otherwise replace the default content."
-    remediation_fr = "Retirer le service s'il est inutile, sinon remplacer le contenu par défaut."
     severity = "low"
     references = ("https://cwe.mitre.org/data/definitions/1188.html",)
 
@@ -342,24 +312,14 @@ class DefaultPage(_HttpCheck):
 class TraceEnabled(_HttpCheck):
     id = "http.trace-enabled"
     title = "HTTP TRACE method enabled"
-    title_fr = "Méthode HTTP TRACE activée"
     description = (
         "The server answers TRACE by echoing the request, headers included: combined with a "
         "script injection it can expose cookies and authorisation headers (cross-site "
         "tracing), and it reveals what proxies add to requests."
     )
-    description_fr = (
-        "Le serveur répond à TRACE en renvoyant la requête, en-têtes compris : combiné à une "
-        "injection de script, cela peut exposer cookies et en-têtes d'autorisation (cross-site "
-        "tracing), et révèle ce que les proxys ajoutent aux requêtes."
-    )
     remediation = (
         "Disable TRACE (Apache: TraceEnable Off; IIS: request filtering of the TRACE verb; "
         'Tomcat: allowTrace="false").'
-    )
-    remediation_fr = (
-        "Désactiver TRACE (Apache : TraceEnable Off ; IIS : filtrage du verbe TRACE ; Tomcat : "
-        'allowTrace="false").'
     )
     severity = "low"
     references = (
@@ -380,21 +340,12 @@ class TraceEnabled(_HttpCheck):
 class CleartextAuth(_HttpCheck):
     id = "http.cleartext-auth"
     title = "Credentials requested over plain HTTP"
-    title_fr = "Identifiants demandés en HTTP non chiffré"
     description = (
         "The service asks for credentials (HTTP Basic or Digest authentication, or a login "
         "form with a password field) without TLS: passwords cross the network in clear text "
         "(Basic, forms) or in a form open to offline cracking (Digest)."
     )
-    description_fr = (
-        "Le service demande des identifiants (authentification HTTP Basic ou Digest, ou "
-        "formulaire avec un champ mot de passe) sans TLS : les mots de passe circulent en clair "
-        "(Basic, formulaires) ou sous une forme exposée au cassage hors ligne (Digest)."
-    )
     remediation = "Serve the application over HTTPS only and redirect plain HTTP to it (with HSTS)."
-    remediation_fr = (
-        "Servir l'application uniquement en HTTPS et rediriger le HTTP vers celle-ci (avec HSTS)."
-    )
     severity = "medium"
     references = (
         "https://cwe.mitre.org/data/definitions/319.html",

@@ -46,24 +46,14 @@ def connack_code(reply: bytes) -> int | None:
 class MqttAnonymous(Check):
     id = "mqtt.anonymous"
     title = "MQTT broker accepts anonymous clients"
-    title_fr = "Le broker MQTT accepte les clients anonymes"
     description = (
         "The MQTT broker accepts a connection without user name or password: anyone on the "
         "network can subscribe to every topic (telemetry, building management, connected "
         "medical devices) and publish commands."
     )
-    description_fr = (
-        "Le broker MQTT accepte une connexion sans nom d'utilisateur ni mot de passe : toute "
-        "personne sur le réseau peut s'abonner à tous les sujets (télémétrie, gestion "
-        "technique du bâtiment, dispositifs médicaux connectés) et publier des commandes."
-    )
     remediation = (
         "Disable anonymous access (Mosquitto: allow_anonymous false with a password_file or "
         "certificates), restrict topics with ACLs and use TLS (8883)."
-    )
-    remediation_fr = (
-        "Interdire l'accès anonyme (Mosquitto : allow_anonymous false avec password_file ou "
-        "certificats), restreindre les sujets par ACL et utiliser TLS (8883)."
     )
     severity = "high"
     references = (

@@ -47,29 +47,16 @@ def _without_nla(answer: tuple[str, int] | None) -> bool:
 class RdpNlaNotEnforced(Check):
     id = "rdp.nla-not-enforced"
     title = "RDP does not enforce Network Level Authentication"
-    title_fr = "RDP n'impose pas l'authentification au niveau du réseau (NLA)"
     description = (
         "The RDP server accepts connections with standard RDP security or plain TLS instead "
         "of requiring NLA (CredSSP): anyone can open a session up to the logon screen without "
         "credentials, which exposes pre-authentication vulnerabilities (BlueKeep class), "
         "eases brute force and, with standard RDP security, man-in-the-middle attacks."
     )
-    description_fr = (
-        "Le serveur RDP accepte des connexions en sécurité RDP standard ou en TLS simple au "
-        "lieu d'exiger NLA (CredSSP) : n'importe qui peut ouvrir une session jusqu'à l'écran "
-        "d'ouverture sans identifiants, ce qui expose aux vulnérabilités pré-authentification "
-        "(type BlueKeep), facilite la force brute et, en sécurité RDP standard, "
-        "l'interception."
-    )
     remediation = (
         "Require NLA (GPO 'Require user authentication for remote connections by using "
         "Network Level Authentication', SecurityLayer = 2) and restrict RDP to the "
         "administration network or a gateway."
-    )
-    remediation_fr = (
-        "Exiger NLA (GPO « Requérir l'authentification utilisateur des connexions distantes "
-        "à l'aide de l'authentification au niveau du réseau », SecurityLayer = 2) et limiter "
-        "RDP au réseau d'administration ou à une passerelle."
     )
     severity = "medium"
     references = (

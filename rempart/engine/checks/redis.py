@@ -32,23 +32,13 @@ def _read_reply(sock: Any) -> bytes:
 class RedisNoAuth(Check):
     id = "redis.no-auth"
     title = "Redis accepts commands without authentication"
-    title_fr = "Redis accepte des commandes sans authentification"
     description = (
         "The Redis server answers INFO without a password: anyone on the network can "
         "read and change its data and, through CONFIG, often take over the host."
     )
-    description_fr = (
-        "Le serveur Redis répond à INFO sans mot de passe : toute personne sur le "
-        "réseau peut lire et modifier ses données et, via CONFIG, souvent prendre "
-        "le contrôle de la machine."
-    )
     remediation = (
         "Set a password (requirepass or ACL users), keep protected-mode on and bind "
         "Redis to the interfaces that need it."
-    )
-    remediation_fr = (
-        "Définir un mot de passe (requirepass ou utilisateurs ACL), laisser "
-        "protected-mode actif et limiter les interfaces d'écoute."
     )
     severity = "high"
     references = ("https://redis.io/docs/latest/operate/oss_and_stack/management/security/",)

@@ -146,26 +146,15 @@ class _SmbCheck(Check):
 class SmbV1Enabled(_SmbCheck):
     id = "smb.v1-enabled"
     title = "SMBv1 protocol accepted"
-    title_fr = "Protocole SMBv1 accepté"
     description = (
         "The server still accepts the SMB version 1 dialect (NT LM 0.12), the protocol "
         "exploited by EternalBlue/WannaCry and NotPetya. SMBv1 has no protection against "
         "downgrade and relay attacks and is deprecated by Microsoft and ANSSI."
     )
-    description_fr = (
-        "Le serveur accepte encore le dialecte SMB version 1 (NT LM 0.12), le protocole "
-        "exploité par EternalBlue/WannaCry et NotPetya. SMBv1 ne protège pas contre les "
-        "attaques par rétrogradation et par relais ; Microsoft et l'ANSSI le déconseillent."
-    )
     remediation = (
         "Disable SMBv1 (Windows: Set-SmbServerConfiguration -EnableSMB1Protocol $false; "
         "Samba: server min protocol = SMB2_10 or higher) after checking that no old device "
         "(scanner, modality, NAS) still depends on it."
-    )
-    remediation_fr = (
-        "Désactiver SMBv1 (Windows : Set-SmbServerConfiguration -EnableSMB1Protocol $false ; "
-        "Samba : server min protocol = SMB2_10 ou plus) après avoir vérifié qu'aucun ancien "
-        "équipement (scanner, modalité, NAS) n'en dépend encore."
     )
     severity = "high"
     references = (
@@ -191,22 +180,13 @@ class SmbV1Enabled(_SmbCheck):
 class SmbSigningNotRequired(_SmbCheck):
     id = "smb.signing-not-required"
     title = "SMB message signing not required"
-    title_fr = "Signature des messages SMB non exigée"
     description = (
         "The SMB server does not require message signing: an attacker on the network can "
         "relay NTLM authentications to it (SMB relay) or tamper with the traffic."
     )
-    description_fr = (
-        "Le serveur SMB n'exige pas la signature des messages : un attaquant sur le réseau "
-        "peut lui relayer des authentifications NTLM (relais SMB) ou altérer le trafic."
-    )
     remediation = (
         "Require signing (Windows GPO 'Microsoft network server: Digitally sign communications "
         "(always)'; Samba: server signing = mandatory)."
-    )
-    remediation_fr = (
-        "Exiger la signature (GPO Windows « Serveur réseau Microsoft : communications signées "
-        "numériquement (toujours) » ; Samba : server signing = mandatory)."
     )
     severity = "medium"
     references = (
@@ -259,25 +239,14 @@ def _root_entries(connection: Any, share: str) -> int | None:
 class SmbGuestShareAccess(_SmbCheck):
     id = "smb.guest-share-access"
     title = "SMB share readable without credentials"
-    title_fr = "Partage SMB lisible sans identifiants"
     description = (
         "An anonymous (null) or guest session can list this share's content: anyone on the "
         "network can read the files it holds, often exports, scans or backups with patient data."
-    )
-    description_fr = (
-        "Une session anonyme (nulle) ou invité peut lister le contenu de ce partage : toute "
-        "personne sur le réseau peut lire ses fichiers, souvent des exports, numérisations ou "
-        "sauvegardes contenant des données patients."
     )
     remediation = (
         "Remove guest access from the share (Samba: guest ok = no, map to guest = never; "
         "Windows: remove Everyone/Guest/ANONYMOUS LOGON from share and NTFS permissions) and "
         "restrict it to the groups that need it."
-    )
-    remediation_fr = (
-        "Retirer l'accès invité du partage (Samba : guest ok = no, map to guest = never ; "
-        "Windows : retirer Tout le monde/Invité/ANONYMOUS LOGON des permissions de partage et "
-        "NTFS) et le réserver aux groupes qui en ont besoin."
     )
     severity = "high"
     references = ("https://cwe.mitre.org/data/definitions/284.html",)

@@ -97,25 +97,14 @@ def _read_for(
 class TelnetExposed(Check):
     id = "telnet.exposed"
     title = "Telnet service exposed"
-    title_fr = "Service Telnet exposé"
     description = (
         "A Telnet service answers: remote administration without encryption, where logins, "
         "passwords and whole sessions can be read and altered by anyone on the path. On "
         "switches, printers and medical devices it often also keeps factory passwords."
     )
-    description_fr = (
-        "Un service Telnet répond : administration à distance sans chiffrement, dont les "
-        "identifiants, les mots de passe et les sessions peuvent être lus et modifiés sur le "
-        "réseau. Sur les commutateurs, imprimantes et dispositifs médicaux, il conserve souvent "
-        "des mots de passe d'usine."
-    )
     remediation = (
         "Disable Telnet and administer the device over SSH; where the device offers nothing "
         "else, restrict port 23 to an administration network."
-    )
-    remediation_fr = (
-        "Désactiver Telnet et administrer l'équipement via SSH ; si l'équipement ne propose "
-        "rien d'autre, limiter l'accès au port 23 à un réseau d'administration."
     )
     severity = "high"
     references = (
@@ -167,21 +156,12 @@ _R_NAMES |= {"rlogin": "rlogin", "rsh": "rsh", "kshell": "rsh", "klogin": "rlogi
 class RServices(Check):
     id = "cleartext.r-services"
     title = "BSD r-services (rexec, rlogin, rsh) exposed"
-    title_fr = "Services BSD r* (rexec, rlogin, rsh) exposés"
     description = (
         "A BSD r-service answers: rexec sends passwords in clear text, and rlogin and rsh trust "
         "the client's address and user name (.rhosts), which anyone on the network can forge."
     )
-    description_fr = (
-        "Un service BSD r* répond : rexec transmet les mots de passe en clair, rlogin et rsh "
-        "font confiance à l'adresse et au nom d'utilisateur du client (.rhosts), que toute "
-        "personne sur le réseau peut usurper."
-    )
     remediation = (
         "Disable rexecd, rlogind and rshd (inetd/xinetd or systemd sockets) and use SSH instead."
-    )
-    remediation_fr = (
-        "Désactiver rexecd, rlogind et rshd (inetd/xinetd ou sockets systemd) et utiliser SSH."
     )
     severity = "high"
     references = (

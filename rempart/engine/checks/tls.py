@@ -88,26 +88,15 @@ class _CertificateCheck(_TlsCheck):
 class LegacyProtocol(_TlsCheck):
     id = "tls.legacy-protocol"
     title = "Deprecated SSL/TLS protocol version accepted"
-    title_fr = "Version obsolète du protocole SSL/TLS acceptée"
     title_template = "Deprecated protocol %(protocol)s accepted"
-    title_template_fr = "Protocole obsolète %(protocol)s accepté"
     description = (
         "The service accepts SSL 2.0, SSL 3.0, TLS 1.0 or TLS 1.1. SSL versions are broken "
         "(DROWN, POODLE); TLS 1.0 and 1.1 were deprecated in 2021 (RFC 8996) and allow "
         "downgrades to weak cryptography."
     )
-    description_fr = (
-        "Le service accepte SSL 2.0, SSL 3.0, TLS 1.0 ou TLS 1.1. Les versions SSL sont cassées "
-        "(DROWN, POODLE) ; TLS 1.0 et 1.1 sont obsolètes depuis 2021 (RFC 8996) et permettent "
-        "un déclassement vers une cryptographie faible."
-    )
     remediation = (
         "Accept TLS 1.2 and TLS 1.3 only (nginx: ssl_protocols TLSv1.2 TLSv1.3; Apache: "
         "SSLProtocol -all +TLSv1.2 +TLSv1.3; Windows: disable the protocols in SCHANNEL)."
-    )
-    remediation_fr = (
-        "N'accepter que TLS 1.2 et TLS 1.3 (nginx : ssl_protocols TLSv1.2 TLSv1.3 ; Apache : "
-        "SSLProtocol -all +TLSv1.2 +TLSv1.3 ; Windows : désactiver les protocoles dans SCHANNEL)."
     )
     severity = "medium"
     references = (
@@ -147,26 +136,15 @@ class LegacyProtocol(_TlsCheck):
 class WeakCipher(_TlsCheck):
     id = "tls.weak-cipher"
     title = "Weak TLS cipher suites accepted"
-    title_fr = "Suites de chiffrement TLS faibles acceptées"
     title_template = "Weak TLS cipher suites accepted (%(kind)s)"
-    title_template_fr = "Suites de chiffrement TLS faibles acceptées (%(kind)s)"
     description = (
         "The service accepts cipher suites without encryption (NULL), without server "
         "authentication (anonymous), export-grade, single DES, RC4 or 3DES: traffic can be "
         "read or altered by an attacker on the path."
     )
-    description_fr = (
-        "Le service accepte des suites sans chiffrement (NULL), sans authentification du "
-        "serveur (anonymes), de force « export », DES simple, RC4 ou 3DES : les échanges "
-        "peuvent être lus ou modifiés par un attaquant placé sur le chemin."
-    )
     remediation = (
         "Restrict the cipher list to AEAD suites with forward secrecy (ECDHE with AES-GCM or "
         "ChaCha20-Poly1305), for example the Mozilla 'intermediate' configuration."
-    )
-    remediation_fr = (
-        "Limiter la liste aux suites AEAD avec confidentialité persistante (ECDHE avec AES-GCM "
-        "ou ChaCha20-Poly1305), par exemple la configuration « intermediate » de Mozilla."
     )
     severity = "medium"
     references = (
@@ -207,18 +185,11 @@ class WeakCipher(_TlsCheck):
 class CertificateExpired(_CertificateCheck):
     id = "tls.cert-expired"
     title = "TLS certificate expired"
-    title_fr = "Certificat TLS expiré"
     description = (
         "The certificate presented is past its expiry date (notAfter): clients warn or refuse "
         "to connect, and users get used to clicking through certificate warnings."
     )
-    description_fr = (
-        "Le certificat présenté a dépassé sa date d'expiration (notAfter) : les clients "
-        "avertissent ou refusent la connexion, et les utilisateurs s'habituent à ignorer les "
-        "alertes de certificat."
-    )
     remediation = "Renew the certificate and install it with its intermediate certificates."
-    remediation_fr = "Renouveler le certificat et l'installer avec ses certificats intermédiaires."
     severity = "medium"
     references = ("https://www.rfc-editor.org/rfc/rfc5280.html#section-4.1.2.5",)
 
@@ -240,20 +211,11 @@ class CertificateExpired(_CertificateCheck):
 class CertificateNotYetValid(_CertificateCheck):
     id = "tls.cert-not-yet-valid"
     title = "TLS certificate not yet valid"
-    title_fr = "Certificat TLS pas encore valide"
     description = (
         "The certificate presented starts being valid in the future (notBefore): clients "
         "refuse it. It often reveals a wrong clock on the server or on the issuing system."
     )
-    description_fr = (
-        "Le certificat présenté ne devient valide que dans le futur (notBefore) : les clients "
-        "le refusent. Cela révèle souvent une horloge erronée sur le serveur ou sur le système "
-        "émetteur."
-    )
     remediation = "Check the clocks (NTP) and issue the certificate again with a correct date."
-    remediation_fr = (
-        "Vérifier les horloges (NTP) et émettre à nouveau le certificat à la bonne date."
-    )
     severity = "medium"
     references = ("https://www.rfc-editor.org/rfc/rfc5280.html#section-4.1.2.5",)
 
@@ -278,26 +240,15 @@ def _trust(context: CheckContext) -> TrustRoots:
 class CertificateSelfSigned(_CertificateCheck):
     id = "tls.cert-self-signed"
     title = "Self-signed TLS certificate"
-    title_fr = "Certificat TLS auto-signé"
     description = (
         "The server presents a self-signed certificate that no trusted authority vouches for: "
         "clients cannot tell the real server from an impostor, and users learn to accept "
         "warnings. (A self-signed certificate explicitly trusted through the scan's CA file "
         "is not reported.)"
     )
-    description_fr = (
-        "Le serveur présente un certificat auto-signé qu'aucune autorité de confiance ne "
-        "garantit : les clients ne peuvent distinguer le vrai serveur d'un imposteur et les "
-        "utilisateurs apprennent à accepter les alertes. (Un certificat auto-signé déclaré de "
-        "confiance via le fichier d'autorités du scan n'est pas signalé.)"
-    )
     remediation = (
         "Install a certificate issued by the establishment's certification authority (or a "
         "public one) and deploy that authority to the clients."
-    )
-    remediation_fr = (
-        "Installer un certificat émis par l'autorité de certification de l'établissement (ou "
-        "une autorité publique) et déployer cette autorité sur les postes clients."
     )
     severity = "low"
     references = ("https://cwe.mitre.org/data/definitions/295.html",)
@@ -315,24 +266,14 @@ class CertificateSelfSigned(_CertificateCheck):
 class CertificateUntrusted(_CertificateCheck):
     id = "tls.cert-untrusted"
     title = "TLS certificate chain not trusted"
-    title_fr = "Chaîne de certificats TLS non reconnue"
     description = (
         "The certificate chain the server sends does not lead to an authority of the system "
         "trust store (nor to the scan's CA file): the issuing authority is unknown, or the "
         "server omits its intermediate certificates."
     )
-    description_fr = (
-        "La chaîne de certificats envoyée par le serveur ne mène à aucune autorité du magasin "
-        "de confiance du système (ni du fichier d'autorités du scan) : l'autorité émettrice est "
-        "inconnue, ou le serveur omet ses certificats intermédiaires."
-    )
     remediation = (
         "Install the intermediate certificates on the server; for an internal authority, add "
         "its root to the clients and to the scanner (tls_ca_file option)."
-    )
-    remediation_fr = (
-        "Installer les certificats intermédiaires sur le serveur ; pour une autorité interne, "
-        "ajouter sa racine aux postes clients et au scanner (option tls_ca_file)."
     )
     severity = "low"
     references = ("https://cwe.mitre.org/data/definitions/295.html",)
@@ -353,21 +294,12 @@ class CertificateUntrusted(_CertificateCheck):
 class CertificateWeakKey(_CertificateCheck):
     id = "tls.cert-weak-key"
     title = "Weak TLS certificate key"
-    title_fr = "Clé de certificat TLS faible"
     description = (
         "A certificate the server sends has an RSA or DSA key under 2048 bits or an elliptic "
         "curve key under 224 bits, below current recommendations and within reach of "
         "well-funded attackers."
     )
-    description_fr = (
-        "Un certificat envoyé par le serveur a une clé RSA ou DSA de moins de 2048 bits ou une "
-        "clé à courbe elliptique de moins de 224 bits, en deçà des recommandations actuelles et "
-        "à la portée d'attaquants dotés de moyens."
-    )
     remediation = "Issue a new certificate with an RSA key of 3072 bits or an ECDSA P-256 key."
-    remediation_fr = (
-        "Émettre un nouveau certificat avec une clé RSA de 3072 bits ou une clé ECDSA P-256."
-    )
     severity = "medium"
     references = ("https://cyber.gouv.fr/publications/mecanismes-cryptographiques",)
 
@@ -385,21 +317,12 @@ class CertificateWeakKey(_CertificateCheck):
 class CertificateSha1(_CertificateCheck):
     id = "tls.cert-sha1-signature"
     title = "TLS certificate signed with SHA-1 or MD5"
-    title_fr = "Certificat TLS signé avec SHA-1 ou MD5"
     description = (
         "A certificate the server sends (the server's own or an intermediate) is signed with "
         "SHA-1 or MD5, hash functions with practical collision attacks: such signatures can "
         "be forged and browsers reject them."
     )
-    description_fr = (
-        "Un certificat envoyé par le serveur (le sien ou un intermédiaire) est signé avec SHA-1 "
-        "ou MD5, fonctions de hachage sujettes à des collisions pratiques : ces signatures "
-        "peuvent être contrefaites et les navigateurs les refusent."
-    )
     remediation = "Issue the certificate (and intermediates) again with SHA-256 signatures."
-    remediation_fr = (
-        "Émettre à nouveau le certificat (et les intermédiaires) avec des signatures SHA-256."
-    )
     severity = "medium"
     references = ("https://shattered.io/", "https://www.rfc-editor.org/rfc/rfc6194.html")
 
@@ -436,23 +359,13 @@ class _FlagCheck(_TlsCheck):
 class Heartbleed(_FlagCheck):
     id = "tls.heartbleed"
     title = "OpenSSL Heartbleed (CVE-2014-0160)"
-    title_fr = "OpenSSL Heartbleed (CVE-2014-0160)"
     description = (
         "The TLS heartbeat extension returns server memory beyond the request: private keys, "
         "session cookies and passwords can be read remotely without authentication."
     )
-    description_fr = (
-        "L'extension heartbeat de TLS renvoie de la mémoire du serveur au-delà de la requête : "
-        "clés privées, cookies de session et mots de passe peuvent être lus à distance sans "
-        "authentification."
-    )
     remediation = (
         "Update OpenSSL (1.0.1g or later, or a supported branch), restart the services, then "
         "replace the certificate and private key and revoke the old one."
-    )
-    remediation_fr = (
-        "Mettre à jour OpenSSL (1.0.1g ou ultérieur, ou une branche maintenue), redémarrer les "
-        "services, puis remplacer le certificat et la clé privée et révoquer l'ancien."
     )
     severity = "critical"
     references = ("https://nvd.nist.gov/vuln/detail/CVE-2014-0160", "https://heartbleed.com/")
@@ -473,19 +386,11 @@ class Heartbleed(_FlagCheck):
 class CcsInjection(_FlagCheck):
     id = "tls.ccs-injection"
     title = "OpenSSL CCS injection (CVE-2014-0224)"
-    title_fr = "Injection CCS OpenSSL (CVE-2014-0224)"
     description = (
         "The server accepts an early ChangeCipherSpec message: an attacker on the path can "
         "force weak keys and then decrypt and alter the session."
     )
-    description_fr = (
-        "Le serveur accepte un message ChangeCipherSpec prématuré : un attaquant placé sur le "
-        "chemin peut imposer des clés faibles, puis déchiffrer et modifier la session."
-    )
     remediation = "Update OpenSSL (1.0.1h, 1.0.0m, 0.9.8za or later) and restart the services."
-    remediation_fr = (
-        "Mettre à jour OpenSSL (1.0.1h, 1.0.0m, 0.9.8za ou ultérieur) et redémarrer les services."
-    )
     severity = "high"
     references = ("https://nvd.nist.gov/vuln/detail/CVE-2014-0224",)
 
@@ -505,23 +410,13 @@ class CcsInjection(_FlagCheck):
 class Robot(_FlagCheck):
     id = "tls.robot"
     title = "ROBOT: RSA padding oracle (Bleichenbacher)"
-    title_fr = "ROBOT : oracle de remplissage RSA (Bleichenbacher)"
     description = (
         "The server's answers to malformed RSA key exchanges differ: recorded sessions using "
         "RSA key exchange can be decrypted and signatures forged with the server's key."
     )
-    description_fr = (
-        "Les réponses du serveur à des échanges de clés RSA malformés diffèrent : les sessions "
-        "enregistrées utilisant l'échange de clés RSA peuvent être déchiffrées et des "
-        "signatures forgées avec la clé du serveur."
-    )
     remediation = (
         "Update the TLS stack or firmware, and disable cipher suites with RSA key exchange "
         "(TLS_RSA_*), keeping ECDHE suites."
-    )
-    remediation_fr = (
-        "Mettre à jour la pile TLS ou le micrologiciel et désactiver les suites à échange de "
-        "clés RSA (TLS_RSA_*), en conservant les suites ECDHE."
     )
     severity = "high"
     category = "intrusive"  # dozens of malformed key exchanges: the deep policy's full scan
@@ -538,24 +433,14 @@ class Robot(_FlagCheck):
 class InsecureRenegotiation(_FlagCheck):
     id = "tls.insecure-renegotiation"
     title = "Insecure or client-initiated TLS renegotiation"
-    title_fr = "Renégociation TLS non sécurisée ou initiée par le client"
     description = (
         "The server lacks secure renegotiation (RFC 5746, CVE-2009-3555: an attacker can "
         "inject data in front of a client's request) or honours renegotiations initiated by "
         "clients (an easy denial of service)."
     )
-    description_fr = (
-        "Le serveur ne prend pas en charge la renégociation sécurisée (RFC 5746, CVE-2009-3555 "
-        ": un attaquant peut injecter des données avant la requête d'un client) ou accepte les "
-        "renégociations initiées par les clients (déni de service facile)."
-    )
     remediation = (
         "Update the TLS stack and disable client-initiated renegotiation (or use TLS 1.3, "
         "which has none)."
-    )
-    remediation_fr = (
-        "Mettre à jour la pile TLS et désactiver la renégociation initiée par le client (ou "
-        "utiliser TLS 1.3, qui n'en comporte pas)."
     )
     severity = "medium"
     category = "intrusive"  # renegotiates repeatedly (a load test): the deep policy's full scan

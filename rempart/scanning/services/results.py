@@ -380,7 +380,7 @@ def _title_fr(item: EngineFinding) -> str:
     """The French title the platform's catalogue gives the check (searched, shown in the
     audit log), else the engine's."""
     with translation.override("fr"):
-        title = finding_title(item.check, item.title_params, fallback=item.title_fr)
+        title = finding_title(item.check, item.title_params, fallback=item.title_fr or item.title)
     return title[:300]
 
 
