@@ -3,10 +3,13 @@ their coded evidence and titles in French, scan progress and failures are French
 
 from __future__ import annotations
 
+import html as html_lib
+import io
 import re
 import socket
 from typing import Any
 
+import openpyxl
 import pytest
 from django.test import Client
 from django.utils import translation
@@ -22,6 +25,7 @@ from rempart.scanning.check_texts import CHECKS
 from rempart.scanning.evidence import EVIDENCE, TERMS
 from rempart.scanning.models import Scan
 from rempart.scanning.problems import PROGRESS, TEXTS, render
+from rempart.scanning.services.report_pdf import report_html
 from rempart.scanning.tests.factories import AuthorisationFactory, FindingFactory, ScopeFactory
 
 PARAM = re.compile(r"%\((\w+)\)s")
@@ -210,3 +214,33 @@ def test_a_failed_scan_says_why_in_french(
     assert "nmap n'est pas installé" in scan.error
     page = client.get(f"/e/ch-alpha/scans/{scan.public_id}/").content.decode()
     assert "nmap n&#x27;est pas installé" in page
+
+
+@pytest.mark.django_db
+def test_report_and_exports_show_coded_evidence_in_french(alice: Any, establishment_a: Any) -> None:
+    # given an open finding with coded evidence
+    FindingFactory(
+        establishment=establishment_a,
+        check_id="mysql.empty-password",
+        evidence="Account 'root' logged in with an empty password: MySQL 8.0.36",
+        evidence_messages=CODED,
+    )
+    french = "Le compte « root » s'est connecté avec un mot de passe vide : MySQL 8.0.36"
+    # when the PDF report and the exports are produced
+    html = report_html(establishment=establishment_a, weeks=4)
+    client = Client()
+    client.force_login(alice)
+    csv_text = b"".join(client.get("/e/ch-alpha/reports/findings.csv").streaming_content).decode(
+        "utf-8-sig"
+    )
+    sheet = openpyxl.load_workbook(
+        io.BytesIO(client.get("/e/ch-alpha/reports/findings.xlsx").content)
+    ).active
+    cells = [str(cell.value) for row in sheet.iter_rows() for cell in row]
+    # then each shows the French evidence and the check's French title
+    assert html_lib.unescape(html).count(french) == 1
+    assert "Compte MySQL/MariaDB sans mot de passe" in html_lib.unescape(html)
+    assert french in csv_text
+    assert "Preuve" in csv_text.splitlines()[0]
+    assert french in cells
+    assert "Compte MySQL/MariaDB sans mot de passe" in cells
