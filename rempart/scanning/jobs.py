@@ -123,7 +123,10 @@ def import_report_job(context: JobContext, *, scan_id: int) -> dict[str, Any]:
         context.progress(
             done,
             total,
-            message=_("%(done)s of %(total)s hosts written") % {"done": done, "total": total},
+            message=ngettext(
+                "%(done)s of %(total)s host written", "%(done)s of %(total)s hosts written", done
+            )
+            % {"done": done, "total": total},
         )
 
     try:
