@@ -569,8 +569,8 @@ def finding_title(check_id: str, params: Mapping[str, Any] | None, *, fallback: 
     texts = CHECKS.get(check_id)
     if texts is None:
         return fallback
-    if not params:
-        return str(texts.title)
+    if not params:  # a named title stored before title parameters existed: keep it
+        return fallback if texts.title_with is not None else str(texts.title)
     if texts.title_with is None:
         return fallback
     try:

@@ -21,7 +21,7 @@ from rempart.accounts.services import api_token_create
 from rempart.engine import evidence as engine_evidence
 from rempart.engine import problems as engine_problems
 from rempart.engine.checks import load_all
-from rempart.scanning.check_texts import CHECKS
+from rempart.scanning.check_texts import CHECKS, finding_title
 from rempart.scanning.evidence import EVIDENCE, TERMS
 from rempart.scanning.models import Scan
 from rempart.scanning.problems import PROGRESS, TEXTS, render
@@ -244,3 +244,21 @@ def test_report_and_exports_show_coded_evidence_in_french(alice: Any, establishm
     assert "Preuve" in csv_text.splitlines()[0]
     assert french in cells
     assert "Compte MySQL/MariaDB sans mot de passe" in cells
+
+
+def test_titles_without_parameters_keep_their_stored_text() -> None:
+    with translation.override("fr"):
+        # a plain check: its translated title, whatever was stored
+        assert finding_title("redis.no-auth", {}, fallback="x") == str(
+            CHECKS["redis.no-auth"].title
+        )
+        # a named title stored before parameters existed, an unknown check: the stored text
+        assert finding_title("tls.legacy-protocol", {}, fallback="Ancien") == "Ancien"
+        assert finding_title("cve", {}, fallback="CVE-2024-1 dans nginx") == "CVE-2024-1 dans nginx"
+        assert (
+            finding_title("tls.legacy-protocol", {"protocol": "SSLv3"}, fallback="?")
+            == "Protocole obsolète SSLv3 accepté"
+        )
+        assert finding_title("ssh.weak-algorithms", {"kind_term": "host key"}, fallback="?") == (
+            "Algorithmes SSH faibles proposés (clé d'hôte)"
+        )
