@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
+
 from rempart.engine.checks.eol import CAVEATS
 from rempart.engine.evidence import TERMS
 from rempart.engine.problems import TABLES, Message, english_template
@@ -55,3 +57,34 @@ def test_every_term_a_check_names_is_listed() -> None:
     named = {*ssh.KIND_LABELS.values(), *rdp.REQUESTS.values(), *(k for k, _ in http.LISTINGS)}
     named |= {"anonymous (null session)", "guest account"}  # smb._guest_session
     assert named <= set(TERMS)
+
+
+def test_the_result_file_carries_codes_and_parameters() -> None:
+    # given a result with a coded finding and a coded failure
+    from rempart.engine.model import Finding, ResultFormatError, ScanResult
+
+    evidence = Message("db.empty_password", {"account": "root", "detail": "MySQL 8"})
+    result = ScanResult(job_id="j", policy="standard", started_at="2026-01-01T00:00:00+00:00")
+    result.findings.append(
+        Finding(
+            check="mysql.empty-password",
+            host="192.0.2.1",
+            port=3306,
+            protocol="tcp",
+            title="MySQL/MariaDB account without a password",
+            severity="critical",
+            confidence="confirmed",
+            evidence=evidence.english(),
+            evidence_messages=[evidence.as_dict()],
+        )
+    )
+    result.status, result.error_message = "failed", Message("scan.nmap_missing").as_dict()
+    # when it goes through its JSON form (what a probe sends)
+    back = ScanResult.from_dict(result.to_dict())
+    # then the codes and parameters are kept, and malformed ones are refused
+    assert back.findings[0].evidence_messages == [evidence.as_dict()]
+    assert back.error_message == {"code": "scan.nmap_missing", "params": {}}
+    broken = result.to_dict()
+    broken["findings"][0]["evidence_messages"] = [{"code": "x", "params": {"a": [1]}}]
+    with pytest.raises(ResultFormatError, match="parameters"):
+        ScanResult.from_dict(broken)
