@@ -95,16 +95,21 @@ class Finding:
     port: int | None
     protocol: str | None
     title: str
-    title_fr: str
     severity: str
     confidence: str
-    evidence: str = ""
+    evidence: str = ""  # English, for logs and readers that know no code
     key: str = ""
     cves: list[str] = field(default_factory=list)
     references: list[str] = field(default_factory=list)
     product: str = ""
     version: str = ""
     cpe: str = ""
+    # The evidence as messages ({"code", "params"}, `rempart.engine.evidence`), rendered in
+    # the user's language by the platform; the title's parameters when the check's title
+    # names one (`Check.title_template`).
+    evidence_messages: list[dict[str, Any]] = field(default_factory=list)
+    title_params: dict[str, str | int] = field(default_factory=dict)
+    title_fr: str = ""  # older result files; the platform translates titles by check id
 
 
 @dataclass
@@ -127,7 +132,8 @@ class ScanResult:
     started_at: str
     finished_at: str = ""
     status: str = "completed"  # completed | failed | cancelled
-    error: str = ""
+    error: str = ""  # English
+    error_message: dict[str, Any] = field(default_factory=dict)  # {"code", "params"} or {}
     hosts: list[Host] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
     coverage: Coverage = field(default_factory=Coverage)
@@ -160,7 +166,7 @@ def _parse_finding(raw: Any, index: int) -> Finding:
     where = f"findings[{index}]"
     if not isinstance(raw, dict):
         raise ResultFormatError(f"{where}: not an object")
-    for name in ("check", "host", "title", "title_fr", "severity", "confidence"):
+    for name in ("check", "host", "title", "severity", "confidence"):
         _require(raw, name, str, where)
     if raw["severity"] not in SEVERITIES:
         raise ResultFormatError(f"{where}: unknown severity {raw['severity']!r}")
@@ -171,8 +177,26 @@ def _parse_finding(raw: Any, index: int) -> Finding:
         raise ResultFormatError(f"{where}: invalid port {port!r}")
     if raw.get("protocol") not in (None, *PROTOCOLS):
         raise ResultFormatError(f"{where}: invalid protocol {raw.get('protocol')!r}")
+    for position, item in enumerate(raw.get("evidence_messages", [])):
+        _check_message(item, f"{where}.evidence_messages[{position}]")
+    if not _is_params(raw.get("title_params", {})):
+        raise ResultFormatError(f"{where}: field 'title_params' has the wrong type")
     known = set(Finding.__dataclass_fields__)
     return Finding(**{k: v for k, v in raw.items() if k in known})
+
+
+def _is_params(value: Any) -> bool:
+    return isinstance(value, dict) and all(
+        isinstance(k, str) and isinstance(v, str | int) for k, v in value.items()
+    )
+
+
+def _check_message(raw: Any, where: str) -> None:
+    """A message is {"code": str, "params": {name: str | int}}."""
+    if not isinstance(raw, dict) or not isinstance(raw.get("code"), str):
+        raise ResultFormatError(f"{where}: not a message with a code")
+    if not _is_params(raw.get("params", {})):
+        raise ResultFormatError(f"{where}: the message's parameters have the wrong type")
 
 
 def _parse_host(raw: Any, index: int) -> Host:
@@ -206,6 +230,8 @@ def _parse_result(data: Any) -> ScanResult:
     findings = [
         _parse_finding(raw, i) for i, raw in enumerate(_require(data, "findings", list, "result"))
     ]
+    if data.get("error_message"):
+        _check_message(data["error_message"], "result.error_message")
     coverage_raw = _require(data, "coverage", dict, "result")
     coverage = Coverage(
         **{k: v for k, v in coverage_raw.items() if k in Coverage.__dataclass_fields__}
@@ -217,6 +243,7 @@ def _parse_result(data: Any) -> ScanResult:
         finished_at=data.get("finished_at", ""),
         status=data["status"],
         error=data.get("error", ""),
+        error_message=data.get("error_message") or {},
         hosts=hosts,
         findings=findings,
         coverage=coverage,

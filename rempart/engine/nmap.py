@@ -19,10 +19,11 @@ from typing import Any
 
 from rempart.engine.model import Host, RateLimits
 from rempart.engine.nmap_reader import NmapParseError, NmapReader
+from rempart.engine.problems import ProblemError
 
 
-class NmapError(RuntimeError):
-    """nmap is missing, failed, or was stopped."""
+class NmapError(ProblemError):
+    """nmap is missing, failed, or was stopped (a `scan.nmap_*` code)."""
 
 
 @dataclass
@@ -37,7 +38,7 @@ class NmapRun:
 def nmap_path() -> str:
     path = shutil.which(os.environ.get("REMPART_NMAP", "nmap"))
     if path is None:
-        raise NmapError("nmap is not installed (Debian: apt-get install nmap)")
+        raise NmapError("scan.nmap_missing")
     return path
 
 
@@ -106,7 +107,7 @@ def run(
         out, err = process.communicate(timeout=timeout_s)
     except subprocess.TimeoutExpired as exc:
         process.kill()
-        raise NmapError(f"nmap did not finish within {timeout_s:.0f} s") from exc
+        raise NmapError("scan.nmap_timeout", seconds=round(timeout_s)) from exc
     except BaseException:  # interrupted (Ctrl-C, kill of the command): nmap must not outlive it
         process.kill()
         process.wait()
@@ -114,9 +115,13 @@ def run(
     finally:
         stop.set()
     if should_stop is not None and should_stop():
-        raise NmapError("stopped")
+        raise NmapError("scan.nmap_stopped")
     if process.returncode != 0:
-        raise NmapError(f"nmap failed ({process.returncode}): {err.decode(errors='replace')[:500]}")
+        raise NmapError(
+            "scan.nmap_failed",
+            returncode=process.returncode,
+            detail=err.decode(errors="replace")[:500],
+        )
     return parse_xml(out, source="nmap output")
 
 

@@ -19,6 +19,7 @@ from rempart.engine.checks.base import Check
 from rempart.engine.identify import identify
 from rempart.engine.model import Finding, Host, ScanJob, ScanResult, Service, now_iso
 from rempart.engine.policy import Policy, get
+from rempart.engine.problems import Message, msg
 from rempart.engine.targets import AllowedSet, TargetError
 
 logger = logging.getLogger(__name__)
@@ -26,12 +27,18 @@ logger = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class Progress:
-    """A progress event: `phase` is discovery, hosts or done; `done`/`total` count hosts."""
+    """A progress event: `phase` is discovery, hosts or done; `done`/`total` count hosts;
+    `step` says what happens as a code the platform translates (`progress.*`)."""
 
     phase: str
     done: int
     total: int
-    message: str = ""
+    step: Message | None = None
+
+    @property
+    def message(self) -> str:
+        """The step in English (logs, the command line)."""
+        return self.step.english() if self.step else ""
 
 
 ProgressCallback = Callable[[Progress], None]
@@ -62,16 +69,19 @@ class _Run:
                 self._discover()
                 self._hosts()
         except ScanStoppedError:
-            self.result.status, self.result.error = "cancelled", "cancelled by a user"
+            self._end("cancelled", msg("scan.cancelled"))
         except (nmap.NmapError, nmap.NmapParseError, TargetError) as exc:
-            self.result.status, self.result.error = "failed", str(exc)
-            if "stopped" in str(exc):
-                self.result.status, self.result.error = "cancelled", "cancelled by a user"
+            self._end("failed", exc.problem)
+            if exc.problem.code == "scan.nmap_stopped":
+                self._end("cancelled", msg("scan.cancelled"))
         self.result.finished_at = now_iso()
-        self.progress(
-            Progress("done", len(self.result.hosts), len(self.result.hosts), self.result.status)
-        )
+        count = len(self.result.hosts)
+        self.progress(Progress("done", count, count, msg(f"progress.done.{self.result.status}")))
         return self.result
+
+    def _end(self, status: str, problem: Message) -> None:
+        self.result.status, self.result.error = status, problem.english()
+        self.result.error_message = problem.as_dict()
 
     def _stop_check(self) -> None:
         if self.should_stop():
@@ -79,7 +89,7 @@ class _Run:
 
     def _discover(self) -> None:
         targets = self.allowed.sorted()
-        self.progress(Progress("discovery", 0, len(targets), "host discovery and open ports"))
+        self.progress(Progress("discovery", 0, len(targets), msg("progress.discovery")))
         tcp = self.job.tcp_ports or self.policy.tcp_ports
         udp = self.job.udp_ports if self.job.udp_ports is not None else self.policy.udp_ports
         self.result.coverage.tcp_ports, self.result.coverage.udp_ports = tcp, udp
@@ -99,7 +109,7 @@ class _Run:
     def _hosts(self) -> None:
         hosts = self.result.hosts
         total, done = len(hosts), 0
-        self.progress(Progress("hosts", 0, total, f"{total} live hosts"))
+        self.progress(Progress("hosts", 0, total, msg("progress.hosts_live", count=total)))
         load_all()
         checks = _enabled_checks(self.policy)
         workers = max(1, min(self.job.rate.host_parallelism, 8))
@@ -107,7 +117,10 @@ class _Run:
             futures = [pool.submit(self._host, host, checks) for host in hosts]
             for future in as_completed(futures):  # report hosts as they finish
                 done += 1
-                self.progress(Progress("hosts", done, total, future.result()))
+                address = future.result()
+                self.progress(
+                    Progress("hosts", done, total, msg("progress.host_done", address=address))
+                )
         self._stop_check()
 
     def _host(self, host: Host, checks: list[Check]) -> str:

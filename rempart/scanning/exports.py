@@ -1,9 +1,11 @@
 """Findings and assets as CSV (streamed) or XLSX (openpyxl), for spreadsheets and tools.
 
 CSV: UTF-8 with a byte-order mark (so that spreadsheet software shows accents), comma
-separated, stable English column keys, ISO 8601 dates, codes for severities and statuses.
-XLSX: translated headers and labels, local dates. Evidence comes from scanned hosts: the
-files are written by `rempart.core.exports`, which defuses spreadsheet formulas in every cell.
+separated, translated headers, ISO 8601 dates, codes for severities and statuses (stable for
+tools; the REST API has English field names). XLSX: translated headers and labels, local
+dates. Titles and evidence in the reader's language (the engine's message codes). Evidence
+comes from scanned hosts: the files are written by `rempart.core.exports`, which defuses
+spreadsheet formulas in every cell.
 
 Rows are read with `values()` (no model instances): exports of 10,000 rows stay cheap.
 """
@@ -15,12 +17,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import QuerySet
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from rempart.core import exports
 from rempart.core.exports import CSV_TYPE, XLSX_TYPE
+from rempart.scanning.check_texts import finding_title
 from rempart.scanning.choices import (
     ACTIVE_STATUSES,
     AssetClass,
@@ -29,6 +32,7 @@ from rempart.scanning.choices import (
     FindingStatus,
     Severity,
 )
+from rempart.scanning.problems import render_evidence
 
 __all__ = ["CSV_TYPE", "XLSX_TYPE", "csv_lines", "export_rows", "xlsx_bytes"]
 Row = dict[str, Any]
@@ -57,6 +61,15 @@ def _asset_label(row: Row) -> str:
     return str(row["asset__name"] or ", ".join(row["asset__hostnames"] or []))
 
 
+def _title(row: Row) -> str:
+    stored = row["title_fr"] if translation.get_language() == "fr" else row["title"]
+    return finding_title(row["check_id"], row["title_params"], fallback=stored or row["title"])
+
+
+def _evidence(row: Row) -> str:
+    return render_evidence(row["evidence_messages"], row["evidence"])
+
+
 def _overdue(row: Row) -> bool:
     due = row["due_at"]
     return bool(row["status"] in ACTIVE_STATUSES and due and due < timezone.now())
@@ -69,8 +82,8 @@ FINDING_COLUMNS: tuple[Column, ...] = (
     Column("port", _("Port"), "port"),
     Column("protocol", _("Protocol"), "protocol"),
     Column("check", _("Check"), "check_id"),
-    Column("title", _("Title"), "title"),
-    Column("title_fr", _("Title (French)"), "title_fr"),
+    Column("title", _("Title"), _title, ("check_id", "title_params", "title", "title_fr")),
+    Column("title_en", _("Title (English)"), "title"),
     Column("severity", _("Severity"), "severity", choices=Severity),
     Column("priority", _("Priority"), "priority"),
     Column("confidence", _("Confidence"), "confidence", choices=Confidence),
@@ -87,7 +100,7 @@ FINDING_COLUMNS: tuple[Column, ...] = (
     Column("version", _("Version"), "version"),
     Column("cpe", _("CPE"), "cpe"),
     Column("assignee", _("Assigned to"), "assignee__email"),
-    Column("evidence", _("Evidence"), "evidence"),
+    Column("evidence", _("Evidence"), _evidence, ("evidence", "evidence_messages")),
 )
 
 ASSET_COLUMNS: tuple[Column, ...] = (
@@ -114,9 +127,9 @@ def export_rows(queryset: QuerySet[Any], columns: Sequence[Column]) -> Iterator[
 
 
 def csv_lines(columns: Sequence[Column], rows: Iterable[Row]) -> Iterator[str]:
-    """The CSV, line by line (header first, with a byte-order mark)."""
+    """The CSV, line by line (translated header first, with a byte-order mark)."""
     values = ([column.value(row) for column in columns] for row in rows)
-    return exports.csv_lines([column.key for column in columns], values)
+    return exports.csv_lines([str(column.label) for column in columns], values)
 
 
 def _labels(columns: Sequence[Column]) -> list[Mapping[str, str] | None]:

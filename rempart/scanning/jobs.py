@@ -9,6 +9,7 @@ from typing import Any
 from django.core.files.base import ContentFile
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from rempart.engine.model import RateLimits, ScanJob
 from rempart.engine.runner import Progress, run_scan
@@ -16,12 +17,13 @@ from rempart.jobs.runner import JobCancelledError, JobContext, job
 from rempart.scanning import jobs_reports  # noqa: F401  (registers scanning.report)
 from rempart.scanning.choices import ScanStatus
 from rempart.scanning.models import Scan
+from rempart.scanning.problems import render
 from rempart.scanning.services.imports import (
     correlate_seen,
     report_import_fail,
     report_import_run,
 )
-from rempart.scanning.services.results import scan_result_import
+from rempart.scanning.services.results import ImportSummary, scan_result_import
 from rempart.scanning.services.scans import scan_fail, scan_mark_running
 
 
@@ -35,6 +37,22 @@ def engine_job(scan: Scan) -> ScanJob:
         rate=RateLimits(),
         job_id=str(scan.public_id),
     )
+
+
+def scan_summary_text(summary: ImportSummary) -> str:
+    """What a scan found, for the job's log."""
+    hosts = ngettext("%(count)s host", "%(count)s hosts", summary.hosts) % {"count": summary.hosts}
+    text = _(
+        "%(hosts)s; services: %(services)s; new findings: %(new)s; fixed: %(fixed)s; "
+        "reopened: %(reopened)s"
+    )
+    return text % {
+        "hosts": hosts,
+        "services": summary.services,
+        "new": summary.new,
+        "fixed": summary.fixed,
+        "reopened": summary.reopened,
+    }
 
 
 def scan_job_abandoned(params: dict[str, Any], status: str, reason: str) -> None:
@@ -55,9 +73,11 @@ def run_scan_job(context: JobContext, *, scan_id: int) -> dict[str, Any]:
     scan_mark_running(scan)
 
     def show(event: Progress) -> None:
-        context.progress(event.done, event.total, message=f"{event.phase}: {event.message}")
-        if event.phase == "hosts" and event.message and event.done:
-            context.log(f"host done: {event.message}")
+        # Rendered in the platform's language: the job page shows the stored step.
+        step = render(event.step.code, event.step.params) if event.step else ""
+        context.progress(event.done, event.total, message=step)
+        if event.phase == "hosts" and step and event.done:
+            context.log(step)
 
     result = run_scan(engine_job(scan), progress=show, should_stop=context.should_stop)
     payload = json.dumps(result.to_dict()).encode()
@@ -69,15 +89,12 @@ def run_scan_job(context: JobContext, *, scan_id: int) -> dict[str, Any]:
     except Exception as exc:
         scan_fail(scan, str(getattr(exc, "message", exc)))
         raise
-    context.log(
-        f"{summary.hosts} hosts, {summary.services} services, {summary.new} new, "
-        f"{summary.fixed} fixed, {summary.reopened} reopened"
-    )
-    context.log(f"known vulnerabilities: {correlate_seen(scan)}")
+    context.log(scan_summary_text(summary))
+    context.log(_("Known vulnerabilities: %(count)s") % {"count": correlate_seen(scan)})
     if result.status == "cancelled":
         raise JobCancelledError
     if result.status == "failed":
-        raise RuntimeError(result.error or "the scan failed")
+        raise RuntimeError(scan.error or _("The scan failed."))
     return {
         "scan": str(scan.public_id),
         "hosts": summary.hosts,
@@ -106,7 +123,10 @@ def import_report_job(context: JobContext, *, scan_id: int) -> dict[str, Any]:
         context.progress(
             done,
             total,
-            message=_("%(done)s of %(total)s hosts written") % {"done": done, "total": total},
+            message=ngettext(
+                "%(done)s of %(total)s host written", "%(done)s of %(total)s hosts written", done
+            )
+            % {"done": done, "total": total},
         )
 
     try:

@@ -16,6 +16,7 @@ from django.db.models import Case, Count, IntegerField, Max, Min, Q, QuerySet, V
 from django.utils import timezone
 
 from rempart.engine.checks import load_all
+from rempart.scanning.check_texts import check_info
 from rempart.scanning.choices import (
     ACTIVE_STATUSES,
     SEVERITY_RANK,
@@ -33,8 +34,8 @@ CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # banners 
 
 
 def catalogue() -> dict[str, dict[str, Any]]:
-    """The engine's check catalogue: {check id: describe()}."""
-    return {check_id: check.describe() for check_id, check in load_all().items()}
+    """The engine's check catalogue with its texts in the active language: {check id: …}."""
+    return {check_id: info for check_id in load_all() if (info := check_info(check_id))}
 
 
 def severity_rank() -> Case:
@@ -112,8 +113,8 @@ def top_risks(findings: QuerySet[Finding], checks: dict[str, dict[str, Any]]) ->
             assets=row["assets"],
             findings=row["n"],
             known_exploited=row["kev"] > 0,
-            description=checks.get(row["check_id"], {}).get("description_fr", ""),
-            remediation=checks.get(row["check_id"], {}).get("remediation_fr", ""),
+            description=checks.get(row["check_id"], {}).get("description", ""),
+            remediation=checks.get(row["check_id"], {}).get("remediation", ""),
         )
         for row in rows
     ]
@@ -127,12 +128,12 @@ def overdue_findings(findings: QuerySet[Finding], now: dt.datetime) -> list[Find
 
 
 def _item(finding: Finding, checks: dict[str, dict[str, Any]]) -> FindingItem:
-    evidence = CONTROL_CHARACTERS.sub("", finding.evidence)
+    evidence = CONTROL_CHARACTERS.sub("", finding.evidence_text)
     if len(evidence) > EVIDENCE_CHARS:
         evidence = evidence[:EVIDENCE_CHARS] + " […]"
     check = checks.get(finding.check_id, {})
     references = [str(r) for r in (finding.references or check.get("references") or [])]
-    return FindingItem(finding, evidence, check.get("remediation_fr", ""), references[:3])
+    return FindingItem(finding, evidence, check.get("remediation", ""), references[:3])
 
 
 def findings_by_asset(

@@ -393,8 +393,14 @@ def chain_trusted(chain: list[x509.Certificate], roots: TrustRoots) -> bool:
 
 
 def cert_label(certificate: x509.Certificate) -> str:
+    params = cert_params(certificate)
+    return f"subject {params['subject']} (SHA-256 {params['sha256']}…)"
+
+
+def cert_params(certificate: x509.Certificate) -> dict[str, str | int]:
+    """The parameters that name a certificate in evidence messages: subject, short digest."""
     digest = hashlib.sha256(certificate.public_bytes(Encoding.DER)).hexdigest()[:16]
-    return f"subject {describe_name(certificate.subject)} (SHA-256 {digest}…)"
+    return {"subject": describe_name(certificate.subject), "sha256": digest}
 
 
 def now() -> dt.datetime:

@@ -1,4 +1,5 @@
-"""Check framework: every native check is a class with a stable id and bilingual texts.
+"""Check framework: every native check is a class with a stable id and English texts (the
+platform translates them by check id, `rempart.scanning.check_texts`).
 
 A check declares which services it applies to and returns findings; it opens connections
 only through `context.allowed` (the scope guard). Registration is import-time and
@@ -12,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from rempart.engine.model import Finding, Host, Service
+from rempart.engine.problems import Message
 from rempart.engine.targets import AllowedSet
 
 
@@ -31,11 +33,11 @@ class Check:
 
     id: ClassVar[str]
     title: ClassVar[str]
-    title_fr: ClassVar[str]
     description: ClassVar[str]
-    description_fr: ClassVar[str]
     remediation: ClassVar[str]
-    remediation_fr: ClassVar[str]
+    # The title of a finding that names something (a protocol, a product), with %(name)s
+    # parameters; the platform translates it by check id (`rempart.scanning.check_texts`).
+    title_template: ClassVar[str] = ""
     severity: ClassVar[str]
     confidence: ClassVar[str] = "confirmed"
     category: ClassVar[str] = "safe"  # "safe" or "intrusive"
@@ -60,24 +62,27 @@ class Check:
         host: Host,
         service: Service | None,
         *,
-        evidence: str,
+        evidence: Message | list[Message],
         key: str = "",
         severity: str | None = None,
         confidence: str | None = None,
-        title: str | None = None,
-        title_fr: str | None = None,
+        title_params: dict[str, str | int] | None = None,
         cves: list[str] | None = None,
     ) -> Finding:
+        """A finding; `evidence` is one message or several (shown joined by "; ")."""
+        messages = [evidence] if isinstance(evidence, Message) else evidence
+        params = title_params or {}
         return Finding(
             check=self.id,
             host=host.address,
             port=service.port if service else None,
             protocol=service.protocol if service else None,
-            title=title or self.title,
-            title_fr=title_fr or self.title_fr,
+            title=self.title_template % params if params else self.title,
             severity=severity or self.severity,
             confidence=confidence or self.confidence,
-            evidence=evidence[:4000],
+            evidence="; ".join(m.english() for m in messages)[:4000],
+            evidence_messages=[_clip(m).as_dict() for m in messages],
+            title_params=dict(params),
             key=key,
             cves=list(cves or []),
             references=list(self.references),
@@ -88,20 +93,26 @@ class Check:
 
     @classmethod
     def describe(cls) -> dict[str, Any]:
-        """The check's catalogue entry (shown by the platform in French and English)."""
+        """The check's catalogue entry, in English (the platform translates the texts)."""
         return {
             "id": cls.id,
             "title": cls.title,
-            "title_fr": cls.title_fr,
             "description": cls.description,
-            "description_fr": cls.description_fr,
             "remediation": cls.remediation,
-            "remediation_fr": cls.remediation_fr,
+            "title_template": cls.title_template,
             "severity": cls.severity,
             "confidence": cls.confidence,
             "category": cls.category,
             "references": list(cls.references),
         }
+
+
+def _clip(message: Message) -> Message:
+    """Parameters come from scanned hosts: none longer than the evidence column allows."""
+    return Message(
+        message.code,
+        {k: v[:1000] if isinstance(v, str) else v for k, v in message.params.items()},
+    )
 
 
 REGISTRY: dict[str, Check] = {}

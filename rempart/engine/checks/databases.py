@@ -31,6 +31,7 @@ from rempart.engine.checks._dblogin import (
 from rempart.engine.checks._stream import open_stream, recv_exact
 from rempart.engine.checks.base import Check, CheckContext, recv_until, register
 from rempart.engine.model import Finding, Host, Service
+from rempart.engine.problems import msg
 
 CWE_AUTH = "https://cwe.mitre.org/data/definitions/306.html"
 CWE_DEFAULT = "https://cwe.mitre.org/data/definitions/1392.html"
@@ -85,22 +86,13 @@ def mongo_list_databases(context: CheckContext, address: str, port: int) -> dict
 class MongoNoAuth(Check):
     id = "mongodb.no-auth"
     title = "MongoDB lists databases without authentication"
-    title_fr = "MongoDB liste ses bases sans authentification"
     description = (
         "The MongoDB server answers listDatabases without any credentials: anyone on the "
         "network can read, change or delete (ransom) its data."
     )
-    description_fr = (
-        "Le serveur MongoDB répond à listDatabases sans identifiants : toute personne sur le "
-        "réseau peut lire, modifier ou supprimer (rançonner) ses données."
-    )
     remediation = (
         "Enable access control (security.authorization: enabled), create administrative "
         "users, and bind MongoDB to the interfaces that need it."
-    )
-    remediation_fr = (
-        "Activer le contrôle d'accès (security.authorization: enabled), créer les comptes "
-        "d'administration et limiter les interfaces d'écoute de MongoDB."
     )
     severity = "high"
     references = (
@@ -119,10 +111,8 @@ class MongoNoAuth(Check):
         if not reply.get("ok") or not isinstance(databases, list):
             return []
         names = [str(d.get("name", "?")) for d in databases if isinstance(d, dict)]
-        evidence = (
-            f"listDatabases answered without authentication: {len(names)} databases"
-            f" ({', '.join(names[:10])}{', …' if len(names) > 10 else ''})"  # noqa: PLR2004
-        )
+        shown = ", ".join(names[:10]) + (", …" if len(names) > 10 else "")  # noqa: PLR2004
+        evidence = msg("mongodb.databases_listed", count=len(names), names=shown)
         return [self.finding(host, service, evidence=evidence)]
 
 
@@ -174,24 +164,14 @@ def _es_root(context: CheckContext, address: str, port: int, tls_first: bool) ->
 class ElasticsearchNoAuth(Check):
     id = "elasticsearch.no-auth"
     title = "Elasticsearch/OpenSearch answers without authentication"
-    title_fr = "Elasticsearch/OpenSearch répond sans authentification"
     description = (
         "The Elasticsearch or OpenSearch REST API answers without credentials: anyone on the "
         "network can search, export, change or delete every index (often logs or documents "
         "with patient data)."
     )
-    description_fr = (
-        "L'API REST Elasticsearch ou OpenSearch répond sans identifiants : toute personne sur "
-        "le réseau peut rechercher, exporter, modifier ou supprimer tous les index (souvent "
-        "des journaux ou documents contenant des données patients)."
-    )
     remediation = (
         "Enable the security features (Elasticsearch: xpack.security.enabled: true; "
         "OpenSearch: security plugin) with TLS and users, and restrict network access."
-    )
-    remediation_fr = (
-        "Activer les fonctions de sécurité (Elasticsearch : xpack.security.enabled: true ; "
-        "OpenSearch : plugin security) avec TLS et comptes, et restreindre l'accès réseau."
     )
     severity = "high"
     references = (
@@ -216,10 +196,14 @@ class ElasticsearchNoAuth(Check):
         raw_version = root.get("version")
         version: dict[str, Any] = raw_version if isinstance(raw_version, dict) else {}
         product = "OpenSearch" if version.get("distribution") == "opensearch" else "Elasticsearch"
-        evidence = (
-            f"GET / answered without authentication: {product} {version.get('number', '?')},"
-            f" cluster '{root.get('cluster_name')}'"
-        )
+        evidence = [
+            msg(
+                "elasticsearch.root",
+                product=product,
+                version=str(version.get("number", "?")),
+                cluster=str(root.get("cluster_name")),
+            )
+        ]
         try:
             status, indices = http_get_json(
                 context, host.address, service.port, "/_cat/indices?format=json", tls
@@ -227,7 +211,7 @@ class ElasticsearchNoAuth(Check):
         except (OSError, http.client.HTTPException):
             status, indices = 0, None
         if status == 200 and isinstance(indices, list):  # noqa: PLR2004
-            evidence += f"; GET /_cat/indices listed {len(indices)} indices"
+            evidence.append(msg("elasticsearch.indices", count=len(indices)))
         return [self.finding(host, service, evidence=evidence)]
 
 
@@ -238,24 +222,14 @@ class ElasticsearchNoAuth(Check):
 class MemcachedNoAuth(Check):
     id = "memcached.no-auth"
     title = "memcached answers without authentication"
-    title_fr = "memcached répond sans authentification"
     description = (
         "The memcached server answers the `stats` command without authentication: anyone on "
         "the network can read and overwrite cached data (sessions, query results), and an "
         "exposed UDP port can be abused for traffic amplification."
     )
-    description_fr = (
-        "Le serveur memcached répond à la commande `stats` sans authentification : toute "
-        "personne sur le réseau peut lire et écraser les données en cache (sessions, résultats "
-        "de requêtes) ; un port UDP exposé peut servir à l'amplification de trafic."
-    )
     remediation = (
         "Bind memcached to localhost or a private interface (-l), disable UDP (-U 0) and "
         "enable SASL authentication if remote clients need it."
-    )
-    remediation_fr = (
-        "Limiter l'écoute de memcached à localhost ou à une interface privée (-l), désactiver "
-        "UDP (-U 0) et activer l'authentification SASL si des clients distants en ont besoin."
     )
     severity = "medium"
     references = ("https://github.com/memcached/memcached/wiki/SASLHowto", CWE_AUTH)
@@ -281,10 +255,7 @@ class MemcachedNoAuth(Check):
         version = stats.get("version", "?")
         service.product = service.product or "memcached"
         service.version = service.version or version
-        evidence = (
-            f"`stats` answered without authentication: memcached {version}, "
-            f"{stats.get('curr_items', '?')} items cached"
-        )
+        evidence = msg("memcached.stats", version=version, items=stats.get("curr_items", "?"))
         return [self.finding(host, service, evidence=evidence)]
 
 
@@ -298,7 +269,7 @@ class _EmptyPasswordCheck(Check):
 
     accounts: ClassVar[tuple[str, ...]] = ()
     deep_accounts: ClassVar[tuple[str, ...]] = ()
-    evidence_lead: ClassVar[str] = "logged in with an empty password"
+    evidence_code: ClassVar[str] = "db.empty_password"
     severity = "critical"
 
     def login(self, context: CheckContext, address: str, port: int, user: str) -> LoginResult:
@@ -312,7 +283,7 @@ class _EmptyPasswordCheck(Check):
                 break
             outcome = self.login(context, host.address, service.port, account)
             if outcome.accepted:
-                evidence = f"Account '{account}' {self.evidence_lead}: {outcome.detail}"
+                evidence = msg(self.evidence_code, account=account, detail=outcome.detail)
                 findings.append(self.finding(host, service, evidence=evidence, key=account))
             elif outcome.status != REFUSED:
                 break  # not a plain "wrong password": do not insist on this server
@@ -323,23 +294,13 @@ class _EmptyPasswordCheck(Check):
 class MysqlEmptyPassword(_EmptyPasswordCheck):
     id = "mysql.empty-password"
     title = "MySQL/MariaDB account with an empty password"
-    title_fr = "Compte MySQL/MariaDB sans mot de passe"
     description = (
         "A MySQL or MariaDB administrative account accepts an empty password over the "
         "network: anyone can read and change every database and often run code on the host."
     )
-    description_fr = (
-        "Un compte d'administration MySQL ou MariaDB accepte un mot de passe vide depuis le "
-        "réseau : toute personne peut lire et modifier toutes les bases et souvent exécuter "
-        "du code sur la machine."
-    )
     remediation = (
         "Set a strong password (ALTER USER 'root'@'%' IDENTIFIED BY …), drop remote root "
         "accounts (mariadb-secure-installation) and restrict bind-address."
-    )
-    remediation_fr = (
-        "Définir un mot de passe robuste (ALTER USER 'root'@'%' IDENTIFIED BY …), supprimer "
-        "les comptes root distants (mariadb-secure-installation) et restreindre bind-address."
     )
     references = ("https://mariadb.com/kb/en/mariadb-secure-installation/", CWE_DEFAULT)
     ports = (3306,)
@@ -355,24 +316,14 @@ class MysqlEmptyPassword(_EmptyPasswordCheck):
 class PostgresEmptyPassword(_EmptyPasswordCheck):
     id = "postgresql.empty-password"
     title = "PostgreSQL account reachable without a password"
-    title_fr = "Compte PostgreSQL accessible sans mot de passe"
     description = (
         "The PostgreSQL superuser logs in over the network without any password (pg_hba.conf "
         "`trust` or an equivalent rule): anyone can read and change every database and run "
         "programs on the server (COPY … PROGRAM)."
     )
-    description_fr = (
-        "Le super-utilisateur PostgreSQL se connecte depuis le réseau sans mot de passe "
-        "(règle `trust` de pg_hba.conf ou équivalente) : toute personne peut lire et modifier "
-        "toutes les bases et exécuter des programmes sur le serveur (COPY … PROGRAM)."
-    )
     remediation = (
         "Replace `trust` by `scram-sha-256` for every host rule in pg_hba.conf, set a "
         "password on the postgres role and restrict listen_addresses."
-    )
-    remediation_fr = (
-        "Remplacer `trust` par `scram-sha-256` pour toutes les règles host de pg_hba.conf, "
-        "définir un mot de passe pour le rôle postgres et restreindre listen_addresses."
     )
     references = (
         "https://www.postgresql.org/docs/current/auth-trust.html",
@@ -381,7 +332,7 @@ class PostgresEmptyPassword(_EmptyPasswordCheck):
     ports = (5432,)
     services = ("postgresql", "postgres")
     accounts = ("postgres",)
-    evidence_lead = "logged in over TCP without any password"
+    evidence_code = "db.no_password"
 
     def login(self, context: CheckContext, address: str, port: int, user: str) -> LoginResult:
         return postgres_login(context, address, port, user, "")
@@ -391,23 +342,13 @@ class PostgresEmptyPassword(_EmptyPasswordCheck):
 class MssqlEmptyPassword(_EmptyPasswordCheck):
     id = "mssql.empty-password"
     title = "MSSQL `sa` account with an empty password"
-    title_fr = "Compte MSSQL `sa` sans mot de passe"
     description = (
         "The SQL Server `sa` login accepts an empty password: anyone on the network has full "
         "control of the instance and, through xp_cmdshell, of the Windows host."
     )
-    description_fr = (
-        "Le compte SQL Server `sa` accepte un mot de passe vide : toute personne sur le réseau "
-        "contrôle entièrement l'instance et, via xp_cmdshell, le serveur Windows."
-    )
     remediation = (
         "Set a strong password on `sa` or disable it (ALTER LOGIN sa DISABLE), prefer Windows "
         "authentication and enforce the password policy (CHECK_POLICY = ON)."
-    )
-    remediation_fr = (
-        "Définir un mot de passe robuste pour `sa` ou le désactiver (ALTER LOGIN sa DISABLE), "
-        "préférer l'authentification Windows et appliquer la politique de mots de passe "
-        "(CHECK_POLICY = ON)."
     )
     references = (
         "https://learn.microsoft.com/en-us/sql/relational-databases/security/choose-an-authentication-mode",
@@ -450,24 +391,14 @@ def database_product(host: Host, service: Service) -> str | None:
 class DatabaseDefaultCredentials(Check):
     id = "db.default-credentials"
     title = "Database account with a default password"
-    title_fr = "Compte de base de données avec un mot de passe par défaut"
     description = (
         "A database administrative account accepts a well-known default password. Tried only "
         "in the deep policy, at most three passwords per account, and never again on an "
         "account after an answer that could mean a lockout."
     )
-    description_fr = (
-        "Un compte d'administration de base de données accepte un mot de passe par défaut "
-        "connu. Testé uniquement en politique approfondie, trois mots de passe au plus par "
-        "compte, et jamais plus après une réponse pouvant signifier un verrouillage."
-    )
     remediation = (
         "Change the password to a strong, unique one stored in the establishment's vault, "
         "and restrict network access to the database port."
-    )
-    remediation_fr = (
-        "Remplacer le mot de passe par un mot de passe robuste et unique conservé dans le "
-        "coffre de l'établissement, et restreindre l'accès réseau au port de la base."
     )
     severity = "critical"
     category = "intrusive"
@@ -502,9 +433,8 @@ class DatabaseDefaultCredentials(Check):
                 return None
             outcome = LOGINS[product](context, host.address, service.port, account, password)
             if outcome.status == ACCEPTED:
-                evidence = (
-                    f"{product} account '{account}' accepted a well-known default password "
-                    f"(password not stored): {outcome.detail}"
+                evidence = msg(
+                    "db.default_password", product=product, account=account, detail=outcome.detail
                 )
                 return self.finding(host, service, evidence=evidence, key=f"{product}:{account}")
             if outcome.status != REFUSED:

@@ -17,6 +17,7 @@ from rempart.engine.checks._stream import open_stream, recv_exact
 from rempart.engine.checks.base import Check, CheckContext, register
 from rempart.engine.identify import DICOM_PORTS, RELEASE_REQUEST, associate_request
 from rempart.engine.model import Finding, Host, Service
+from rempart.engine.problems import msg
 
 ASSOCIATE_AC, ASSOCIATE_RJ, P_DATA, RELEASE_RP, ABORT = 0x02, 0x03, 0x04, 0x06, 0x07
 VERIFICATION_SOP = b"1.2.840.10008.1.1\x00"  # padded to an even length
@@ -109,28 +110,16 @@ def associate_and_echo(sock: socket.socket, called: str) -> Association:
 class DicomAnyAetAccepted(Check):
     id = "dicom.any-aet-accepted"
     title = "DICOM service accepts any called AE title"
-    title_fr = "Le service DICOM accepte n'importe quel AE title appelé"
     description = (
         "The DICOM SCP accepted an association addressed to a random AE title it cannot be "
         "configured with: it does not check who it is talking to, so any machine on the "
         "network can query, retrieve or push images and patient data (C-FIND, C-MOVE, "
         "C-STORE) once it knows the port."
     )
-    description_fr = (
-        "Le SCP DICOM a accepté une association adressée à un AE title aléatoire qu'il ne "
-        "peut pas porter : il ne vérifie pas son interlocuteur, et toute machine du réseau "
-        "peut interroger, récupérer ou envoyer des images et des données patients (C-FIND, "
-        "C-MOVE, C-STORE) dès qu'elle connaît le port."
-    )
     remediation = (
         "Configure the PACS/modality to accept only its own called AE title and a list of "
         "known calling AE titles bound to their IP addresses, and filter the DICOM port to "
         "the imaging network (prefer DICOM TLS where supported)."
-    )
-    remediation_fr = (
-        "Configurer le PACS/la modalité pour n'accepter que son propre AE title appelé et une "
-        "liste d'AE titles appelants connus associés à leurs adresses IP, et filtrer le port "
-        "DICOM vers le réseau d'imagerie (DICOM TLS quand il est disponible)."
     )
     severity = "high"
     references = (
@@ -149,13 +138,13 @@ class DicomAnyAetAccepted(Check):
             return []
         if answer.pdu != ASSOCIATE_AC:
             return []
-        echo = "not tried (presentation context refused)"
+        echo = msg("dicom.echo_not_tried")
         if answer.echo is not None:
-            echo = f"status 0x{answer.echo:04X}" + (" (success)" if answer.echo == 0 else "")
-        evidence = (
-            f"A-ASSOCIATE-RQ to the random called AE title '{called}' (calling "
-            f"'{CALLING_AET}', Verification SOP class only) was accepted (A-ASSOCIATE-AC); "
-            f"C-ECHO: {echo}; association "
-            f"{'released' if answer.released else 'closed (no A-RELEASE-RP)'}."
-        )
+            code = "dicom.echo_success" if answer.echo == 0 else "dicom.echo_status"
+            echo = msg(code, status=f"0x{answer.echo:04X}")
+        evidence = [
+            msg("dicom.association", called=called, calling=CALLING_AET),
+            echo,
+            msg("dicom.released" if answer.released else "dicom.closed"),
+        ]
         return [self.finding(host, service, evidence=evidence)]

@@ -20,6 +20,7 @@ from typing import Any
 
 from rempart.engine.checks.base import Check, CheckContext, register
 from rempart.engine.model import Finding, Host, Service
+from rempart.engine.problems import Message, msg
 
 Version = tuple[int, ...]
 
@@ -195,50 +196,37 @@ def end_of_life(service: Service, today: dt.date) -> list[EolMatch]:
     return list(found.values())
 
 
-def describe(match: EolMatch) -> str:
+def describe(match: EolMatch) -> list[Message]:
     row = match.row
     name = match.version if row.lo is None and row.hi is None else f"{row.label} {match.version}"
+    params: dict[str, str | int] = {"date": f"{row.eol:%Y-%m-%d}", "source": row.source}
     if row.key == "debian":
-        name = f"Debian {match.version} (package built for it: +deb{match.version}uN)"
-    text = f"{name}: end of life since {row.eol:%Y-%m-%d} ({row.source})"
+        parts = [Message("eol.debian", params | {"version": match.version})]
+    else:
+        parts = [Message("eol.version", params | {"product": name})]
     if match.ranged:
-        text += "; version detection gave a range of versions"
+        parts.append(msg("eol.ranged"))
     if row.caveat:
-        text += f"; {row.caveat}"
+        parts.append(msg(f"eol.caveat.{row.key}"))
     if match.distro:
-        text += (
-            f"; distribution build ({match.distro}): the distribution may still backport "
-            "security fixes, check its support status"
-        )
-    return text
+        parts.append(msg("eol.distribution", distribution=match.distro))
+    return parts
 
 
 @register
 class EndOfLifeProduct(Check):
     id = "eol.product"
     title = "End-of-life product version"
-    title_fr = "Version de produit en fin de vie"
+    title_template = "End-of-life product: %(product)s"
     description = (
         "Version detection identifies a product version that its publisher no longer "
         "supports: vulnerabilities found since its end of life are not fixed, and some are "
         "publicly exploited. Distribution builds (Debian, Ubuntu, Red Hat…) may still receive "
         "backported fixes from the distribution: such findings are marked tentative."
     )
-    description_fr = (
-        "La détection de version identifie une version de produit que son éditeur ne maintient "
-        "plus : les vulnérabilités découvertes depuis sa fin de vie ne sont pas corrigées, et "
-        "certaines sont exploitées publiquement. Les versions empaquetées par une distribution "
-        "(Debian, Ubuntu, Red Hat…) peuvent encore recevoir des correctifs rétroportés : ces "
-        "constats sont marqués comme incertains."
-    )
     remediation = (
         "Upgrade to a supported version (or a supported release of the distribution); when "
         "the equipment cannot be upgraded, isolate it and document the residual risk."
-    )
-    remediation_fr = (
-        "Mettre à niveau vers une version maintenue (ou une version maintenue de la "
-        "distribution) ; si l'équipement ne peut pas l'être, l'isoler et documenter le risque "
-        "résiduel."
     )
     severity = "high"
     confidence = "firm"
@@ -261,8 +249,7 @@ class EndOfLifeProduct(Check):
                     key=match.row.key,
                     evidence=describe(match),
                     confidence="tentative" if tentative else "firm",
-                    title=f"End-of-life product: {match.row.label}",
-                    title_fr=f"Produit en fin de vie : {match.row.label}",
+                    title_params={"product": match.row.label},
                 )
             )
         return findings

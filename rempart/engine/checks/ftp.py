@@ -7,6 +7,7 @@ import socket
 
 from rempart.engine.checks.base import Check, CheckContext, register
 from rempart.engine.model import Finding, Host, Service
+from rempart.engine.problems import msg
 
 
 class _GuardedFTP(ftplib.FTP):
@@ -68,20 +69,11 @@ def _is_implicit_tls(service: Service) -> bool:
 class AnonymousFtp(Check):
     id = "ftp.anonymous-login"
     title = "Anonymous FTP login allowed"
-    title_fr = "Connexion FTP anonyme autorisée"
     description = (
         "The FTP server accepts the 'anonymous' account: anyone on the network can "
         "read (and possibly write) the files it exposes, such as patient exports."
     )
-    description_fr = (
-        "Le serveur FTP accepte le compte « anonymous » : toute personne sur le "
-        "réseau peut lire (voire écrire) les fichiers exposés, par exemple des "
-        "exports de données patients."
-    )
     remediation = "Disable anonymous access (vsftpd: anonymous_enable=NO) or remove the service."
-    remediation_fr = (
-        "Désactiver l'accès anonyme (vsftpd : anonymous_enable=NO) ou retirer le service."
-    )
     severity = "high"
     references = ("https://cwe.mitre.org/data/definitions/287.html",)
     ports = (21, 2121)
@@ -100,7 +92,11 @@ class AnonymousFtp(Check):
             listing = []
         finally:
             ftp.close_quietly()
-        evidence = f"{response.strip()}; files: {', '.join(listing) or '(none listed)'}"
+        evidence = (
+            msg("ftp.anonymous", response=response.strip(), files=", ".join(listing))
+            if listing
+            else msg("ftp.anonymous_empty", response=response.strip())
+        )
         return [self.finding(host, service, evidence=evidence)]
 
 
@@ -108,22 +104,13 @@ class AnonymousFtp(Check):
 class CleartextFtp(Check):
     id = "ftp.cleartext"
     title = "FTP without TLS (credentials sent in clear text)"
-    title_fr = "FTP sans TLS (identifiants transmis en clair)"
     description = (
         "The FTP server does not offer AUTH TLS: user names, passwords and the files "
         "transferred cross the network unencrypted and can be captured by anyone on the path."
     )
-    description_fr = (
-        "Le serveur FTP ne propose pas AUTH TLS : les identifiants, les mots de passe et les "
-        "fichiers transférés circulent en clair et peuvent être capturés sur le réseau."
-    )
     remediation = (
         "Enable explicit FTPS and require it for logins (vsftpd: ssl_enable=YES, "
         "force_local_logins_ssl=YES), or replace FTP with SFTP."
-    )
-    remediation_fr = (
-        "Activer FTPS explicite et l'exiger pour les connexions (vsftpd : ssl_enable=YES, "
-        "force_local_logins_ssl=YES), ou remplacer FTP par SFTP."
     )
     severity = "medium"
     references = (
@@ -146,7 +133,7 @@ class CleartextFtp(Check):
             ftp.sendcmd("AUTH TLS")
         except ftplib.error_perm as exc:  # 5xx: the command is unknown or refused
             ftp.close_quietly()
-            evidence = f"banner: {welcome.strip()[:200]}; AUTH TLS answered: {str(exc)[:200]}"
+            evidence = msg("ftp.no_tls", banner=welcome.strip()[:200], answer=str(exc)[:200])
             return [self.finding(host, service, evidence=evidence)]
         except (ftplib.Error, EOFError, OSError):
             ftp.close()

@@ -29,6 +29,7 @@ from rempart.engine.checks._stream import open_stream
 from rempart.engine.checks.base import Check, CheckContext, recv_until, register
 from rempart.engine.identify import HL7_PORTS
 from rempart.engine.model import Finding, Host, Service
+from rempart.engine.problems import msg
 
 START, END = b"\x0b", b"\x1c\x0d"
 
@@ -60,28 +61,16 @@ def parse_ack(reply: bytes) -> dict[str, str] | None:
 class Hl7MllpExposed(Check):
     id = "hl7.mllp-exposed"
     title = "HL7 MLLP interface reachable"
-    title_fr = "Interface HL7 MLLP accessible"
     description = (
         "An HL7 v2 listener (MLLP) is reachable from the scanned network. MLLP has neither "
         "authentication nor encryption: anyone who can connect can inject admissions, results "
         "or orders into the hospital information flows, and read the patient data sent in "
         "clear on the same link."
     )
-    description_fr = (
-        "Un récepteur HL7 v2 (MLLP) est accessible depuis le réseau analysé. MLLP n'offre ni "
-        "authentification ni chiffrement : quiconque peut s'y connecter peut injecter des "
-        "admissions, résultats ou prescriptions dans les flux du SIH, et lire les données "
-        "patients qui y circulent en clair."
-    )
     remediation = (
         "Restrict the interface port to the partner systems' addresses (firewall, engine "
         "allow-list), carry MLLP over TLS or a VPN, and isolate interface engines in a "
         "dedicated network zone."
-    )
-    remediation_fr = (
-        "Limiter le port de l'interface aux adresses des systèmes partenaires (pare-feu, liste "
-        "d'autorisation du moteur), transporter MLLP dans TLS ou un VPN, et isoler les moteurs "
-        "d'interfaces dans une zone réseau dédiée."
     )
     severity = "medium"
     confidence = "firm"
@@ -103,10 +92,10 @@ class Hl7MllpExposed(Check):
                 pass  # connected, and closed without sending a single byte
         except OSError:
             return []
-        evidence = (
-            f"MLLP listener on port {service.port} accepted a TCP connection"
-            f" (identified by {service.identified_by or 'port'}); no HL7 message was sent"
-            + (" and no acknowledgement came back." if context.policy == "deep" else ".")
+        evidence = msg(
+            "hl7.connection_no_ack" if context.policy == "deep" else "hl7.connection",
+            port=service.port,
+            identified_by=service.identified_by or "port",
         )
         return [self.finding(host, service, evidence=evidence)]
 
@@ -121,11 +110,16 @@ class Hl7MllpExposed(Check):
         ack = parse_ack(reply)
         if ack is None:
             return None
-        evidence = (
-            f"Deep policy: one NMD^N02 application-management message (control id "
-            f"{control_id}, processing ID D, no patient segment) was answered with "
-            f"MSA|{ack['code']}|{ack['control_id']}"
-            + (f" ({ack['text']})" if ack["text"] else "")
-            + (f" by {ack['application']}" if ack["application"] else "")
-        )
+        evidence = [
+            msg(
+                "hl7.acknowledged",
+                control_id=control_id,
+                ack_code=ack["code"],
+                ack_id=ack["control_id"],
+            )
+        ]
+        if ack["text"]:
+            evidence.append(msg("hl7.ack_text", text=ack["text"]))
+        if ack["application"]:
+            evidence.append(msg("hl7.ack_application", application=ack["application"]))
         return self.finding(host, service, evidence=evidence, confidence="confirmed")

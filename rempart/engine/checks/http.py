@@ -16,6 +16,7 @@ from typing import ClassVar
 from rempart.engine.checks._http import HttpResponse, fetch, uses_tls
 from rempart.engine.checks.base import Check, CheckContext, register
 from rempart.engine.model import Finding, Host, Service
+from rempart.engine.problems import Message, msg
 from rempart.engine.targets import ScopeViolationError
 
 LISTING_PATHS = ("/", "/uploads/", "/backup/")
@@ -150,16 +151,18 @@ def listing_entries(response: HttpResponse) -> list[str]:
     return list(dict.fromkeys(entries))
 
 
-def console_match(console: Console, response: HttpResponse) -> str | None:
+def console_match(console: Console, response: HttpResponse) -> Message | None:
     """Evidence that `response` is `console`'s login or page, or None."""
     line = f"{response.method} {response.path} → {response.status}"
+    params: dict[str, str | int] = {"console": console.name, "request": line}
     if console.header and response.header(console.header):
-        return f"{line}, {console.header}: {response.header(console.header)[:40]}"
+        value = response.header(console.header)[:40]
+        return Message("http.console_header", params | {"header": console.header, "value": value})
     authenticate = response.header("www-authenticate")
     if response.status == 401 and console.realm and console.realm.search(authenticate):  # noqa: PLR2004
-        return f"{line}, WWW-Authenticate: {authenticate[:120]}"
+        return Message("http.console_realm", params | {"value": authenticate[:120]})
     if response.status == 200 and console.body and console.body.search(response.body):  # noqa: PLR2004
-        return f"{line}, title '{title(response)}'"
+        return Message("http.console_title", params | {"title": title(response)})
     return None
 
 
@@ -175,13 +178,13 @@ def default_page(response: HttpResponse) -> tuple[str, str] | None:
 _PASSWORD_INPUT = re.compile(rb"<input[^>]+type\s*=\s*[\"']?password", re.I)
 
 
-def cleartext_auth(response: HttpResponse) -> str | None:
+def cleartext_auth(response: HttpResponse) -> Message | None:
     line = f"{response.method} {response.path} → {response.status}"
     authenticate = response.header("www-authenticate")
     if re.search(r"\b(Basic|Digest)\b", authenticate, re.I):
-        return f"{line}, WWW-Authenticate: {authenticate[:120]}"
+        return msg("http.cleartext_header", request=line, value=authenticate[:120])
     if response.status == 200 and _PASSWORD_INPUT.search(response.body):  # noqa: PLR2004
-        return f"{line}, login form with a password field ('{title(response)}')"
+        return msg("http.cleartext_form", request=line, title=title(response))
     return None
 
 
@@ -204,25 +207,14 @@ class _HttpCheck(Check):
 class DirectoryListing(_HttpCheck):
     id = "http.directory-listing"
     title = "Directory listing enabled"
-    title_fr = "Listage de répertoire activé"
     description = (
         "The web server generates an index of a directory's files: anyone can browse and "
         "download what it holds (exports, backups, configuration files), including files "
         "nobody meant to publish."
     )
-    description_fr = (
-        "Le serveur web génère l'index des fichiers d'un répertoire : chacun peut parcourir et "
-        "télécharger son contenu (exports, sauvegardes, fichiers de configuration), y compris "
-        "des fichiers qui n'étaient pas destinés à être publiés."
-    )
     remediation = (
         "Disable automatic indexes (Apache: Options -Indexes; nginx: autoindex off; IIS: "
         "disable Directory Browsing) and remove files that must not be published."
-    )
-    remediation_fr = (
-        "Désactiver les index automatiques (Apache : Options -Indexes ; nginx : autoindex off ; "
-        "IIS : désactiver l'exploration de répertoire) et retirer les fichiers qui ne doivent "
-        "pas être publiés."
     )
     severity = "medium"
     references = ("https://cwe.mitre.org/data/definitions/548.html",)
@@ -236,9 +228,13 @@ class DirectoryListing(_HttpCheck):
                 continue
             entries = listing_entries(response)
             shown = ", ".join(entries[:10]) + (", …" if len(entries) > 10 else "")  # noqa: PLR2004
-            evidence = (
-                f"GET {response.path} → 200: {kind} '{title(response)}' "
-                f"({len(entries)} entries: {shown or 'none'})"
+            evidence = msg(
+                "http.listing",
+                path=response.path,
+                kind_term=kind,
+                title=title(response),
+                count=len(entries),
+                entries=shown or "none",
             )
             findings.append(self.finding(host, service, evidence=evidence, key=response.path))
         return findings
@@ -248,26 +244,15 @@ class DirectoryListing(_HttpCheck):
 class AdminConsole(_HttpCheck):
     id = "http.admin-console"
     title = "Administration console exposed"
-    title_fr = "Console d'administration exposée"
+    title_template = "Administration console exposed: %(console)s"
     description = (
         "A web administration console (Tomcat Manager, phpMyAdmin, JBoss/WildFly, Jenkins, "
         "GLPI, Webmin…) is reachable: its login is a target for password guessing and default "
         "credentials, and it often gives full control of the application or the server."
     )
-    description_fr = (
-        "Une console d'administration web (Tomcat Manager, phpMyAdmin, JBoss/WildFly, Jenkins, "
-        "GLPI, Webmin…) est accessible : sa page de connexion est exposée aux essais de mots de "
-        "passe et aux identifiants par défaut, et elle donne souvent le contrôle complet de "
-        "l'application ou du serveur."
-    )
     remediation = (
         "Restrict the console to an administration network or to localhost (Tomcat: keep the "
         "RemoteAddrValve), remove it when unused, and check that no default account remains."
-    )
-    remediation_fr = (
-        "Limiter la console à un réseau d'administration ou à localhost (Tomcat : conserver la "
-        "RemoteAddrValve), la retirer si elle est inutile et vérifier qu'aucun compte par "
-        "défaut ne subsiste."
     )
     severity = "medium"
     references = (
@@ -287,9 +272,8 @@ class AdminConsole(_HttpCheck):
                             host,
                             service,
                             key=console.key,
-                            evidence=f"{console.name}: {evidence}",
-                            title=f"Administration console exposed: {console.name}",
-                            title_fr=f"Console d'administration exposée : {console.name}",
+                            evidence=evidence,
+                            title_params={"console": console.name},
                         )
                     )
                     break
@@ -300,17 +284,11 @@ class AdminConsole(_HttpCheck):
 class DefaultPage(_HttpCheck):
     id = "http.default-page"
     title = "Default web server page"
-    title_fr = "Page par défaut du serveur web"
     description = (
         "The server shows its installation page: a forgotten or unconfigured service that "
         "nobody maintains, and a precise fingerprint of the product for an attacker."
     )
-    description_fr = (
-        "Le serveur affiche sa page d'installation : un service oublié ou non configuré que "
-        "personne ne maintient, et une empreinte précise du produit pour un attaquant."
-    )
     remediation = "Remove the service if it is unused, otherwise replace the default content."
-    remediation_fr = "Retirer le service s'il est inutile, sinon remplacer le contenu par défaut."
     severity = "low"
     references = ("https://cwe.mitre.org/data/definitions/1188.html",)
 
@@ -320,9 +298,13 @@ class DefaultPage(_HttpCheck):
         if response is None or found is None:
             return []
         key, name = found
-        evidence = f"GET {response.path} → 200: {name} default page '{title(response)}'"
+        params = {"path": response.path, "product": name, "title": title(response)}
         server = response.header("server")
-        evidence += f" (Server: {server[:80]})" if server else ""
+        evidence = (
+            Message("http.default_page_server", params | {"server": server[:80]})
+            if server
+            else Message("http.default_page", params)
+        )
         return [self.finding(host, service, evidence=evidence, key=key)]
 
 
@@ -330,24 +312,14 @@ class DefaultPage(_HttpCheck):
 class TraceEnabled(_HttpCheck):
     id = "http.trace-enabled"
     title = "HTTP TRACE method enabled"
-    title_fr = "Méthode HTTP TRACE activée"
     description = (
         "The server answers TRACE by echoing the request, headers included: combined with a "
         "script injection it can expose cookies and authorisation headers (cross-site "
         "tracing), and it reveals what proxies add to requests."
     )
-    description_fr = (
-        "Le serveur répond à TRACE en renvoyant la requête, en-têtes compris : combiné à une "
-        "injection de script, cela peut exposer cookies et en-têtes d'autorisation (cross-site "
-        "tracing), et révèle ce que les proxys ajoutent aux requêtes."
-    )
     remediation = (
         "Disable TRACE (Apache: TraceEnable Off; IIS: request filtering of the TRACE verb; "
         'Tomcat: allowTrace="false").'
-    )
-    remediation_fr = (
-        "Désactiver TRACE (Apache : TraceEnable Off ; IIS : filtrage du verbe TRACE ; Tomcat : "
-        'allowTrace="false").'
     )
     severity = "low"
     references = (
@@ -359,8 +331,8 @@ class TraceEnabled(_HttpCheck):
         response = fetch(context, host, service, "/", method="TRACE")
         if response is None or response.status != 200 or TRACE_MARKER not in response.body:  # noqa: PLR2004
             return []
-        kind = response.header("content-type") or "no content type"
-        evidence = f"TRACE / → 200 ({kind[:60]}): the request and its headers were echoed"
+        kind = response.header("content-type")
+        evidence = msg("http.trace", content_type=kind[:60]) if kind else msg("http.trace_untyped")
         return [self.finding(host, service, evidence=evidence)]
 
 
@@ -368,21 +340,12 @@ class TraceEnabled(_HttpCheck):
 class CleartextAuth(_HttpCheck):
     id = "http.cleartext-auth"
     title = "Credentials requested over plain HTTP"
-    title_fr = "Identifiants demandés en HTTP non chiffré"
     description = (
         "The service asks for credentials (HTTP Basic or Digest authentication, or a login "
         "form with a password field) without TLS: passwords cross the network in clear text "
         "(Basic, forms) or in a form open to offline cracking (Digest)."
     )
-    description_fr = (
-        "Le service demande des identifiants (authentification HTTP Basic ou Digest, ou "
-        "formulaire avec un champ mot de passe) sans TLS : les mots de passe circulent en clair "
-        "(Basic, formulaires) ou sous une forme exposée au cassage hors ligne (Digest)."
-    )
     remediation = "Serve the application over HTTPS only and redirect plain HTTP to it (with HSTS)."
-    remediation_fr = (
-        "Servir l'application uniquement en HTTPS et rediriger le HTTP vers celle-ci (avec HSTS)."
-    )
     severity = "medium"
     references = (
         "https://cwe.mitre.org/data/definitions/319.html",
@@ -400,4 +363,4 @@ class CleartextAuth(_HttpCheck):
                 seen.append(evidence)
         if not seen:
             return []
-        return [self.finding(host, service, evidence="; ".join(seen[:5]))]
+        return [self.finding(host, service, evidence=seen[:5])]

@@ -13,6 +13,7 @@ import struct
 from rempart.engine.checks._stream import open_stream, recv_exact
 from rempart.engine.checks.base import Check, CheckContext, register
 from rempart.engine.model import Finding, Host, Service
+from rempart.engine.problems import msg
 
 MQTT_TLS_PORT = 8883
 CONNACK, DISCONNECT = 0x20, b"\xe0\x00"
@@ -45,24 +46,14 @@ def connack_code(reply: bytes) -> int | None:
 class MqttAnonymous(Check):
     id = "mqtt.anonymous"
     title = "MQTT broker accepts anonymous clients"
-    title_fr = "Le broker MQTT accepte les clients anonymes"
     description = (
         "The MQTT broker accepts a connection without user name or password: anyone on the "
         "network can subscribe to every topic (telemetry, building management, connected "
         "medical devices) and publish commands."
     )
-    description_fr = (
-        "Le broker MQTT accepte une connexion sans nom d'utilisateur ni mot de passe : toute "
-        "personne sur le réseau peut s'abonner à tous les sujets (télémétrie, gestion "
-        "technique du bâtiment, dispositifs médicaux connectés) et publier des commandes."
-    )
     remediation = (
         "Disable anonymous access (Mosquitto: allow_anonymous false with a password_file or "
         "certificates), restrict topics with ACLs and use TLS (8883)."
-    )
-    remediation_fr = (
-        "Interdire l'accès anonyme (Mosquitto : allow_anonymous false avec password_file ou "
-        "certificats), restreindre les sujets par ACL et utiliser TLS (8883)."
     )
     severity = "high"
     references = (
@@ -85,9 +76,5 @@ class MqttAnonymous(Check):
             return []
         if code != 0:
             return []
-        transport = "MQTT over TLS" if tls else "MQTT"
-        evidence = (
-            f"{transport} 3.1.1 CONNECT without user name or password (client id {client_id}) "
-            "answered CONNACK return code 0 (connection accepted); disconnected at once."
-        )
+        evidence = msg("mqtt.anonymous_tls" if tls else "mqtt.anonymous", client_id=client_id)
         return [self.finding(host, service, evidence=evidence)]

@@ -14,6 +14,7 @@ from __future__ import annotations
 from rempart.engine.checks.base import Check, CheckContext, register
 from rempart.engine.identify import RDP_PORTS, rdp_negotiate
 from rempart.engine.model import Finding, Host, Service
+from rempart.engine.problems import Message, msg
 
 PROTOCOL_RDP, PROTOCOL_SSL = 0, 1
 REQUESTS = {PROTOCOL_RDP: "standard RDP security", PROTOCOL_SSL: "TLS without NLA"}
@@ -27,13 +28,14 @@ FAILURES = {
 }
 
 
-def describe(answer: tuple[str, int] | None) -> str:
+def describe(requested: int, answer: tuple[str, int] | None) -> Message:
+    params: dict[str, str | int] = {"requested": requested, "requested_term": REQUESTS[requested]}
     if answer is None:
-        return "no RDP answer"
+        return Message("rdp.no_answer", params)
     kind, value = answer
     if kind == "failure":
-        return f"refused ({FAILURES.get(value, f'failure code {value}')})"
-    return f"selected protocol {value}"
+        return Message("rdp.refused", params | {"failure": FAILURES.get(value, str(value))})
+    return Message("rdp.selected", params | {"selected": value})
 
 
 def _without_nla(answer: tuple[str, int] | None) -> bool:
@@ -45,29 +47,16 @@ def _without_nla(answer: tuple[str, int] | None) -> bool:
 class RdpNlaNotEnforced(Check):
     id = "rdp.nla-not-enforced"
     title = "RDP does not enforce Network Level Authentication"
-    title_fr = "RDP n'impose pas l'authentification au niveau du réseau (NLA)"
     description = (
         "The RDP server accepts connections with standard RDP security or plain TLS instead "
         "of requiring NLA (CredSSP): anyone can open a session up to the logon screen without "
         "credentials, which exposes pre-authentication vulnerabilities (BlueKeep class), "
         "eases brute force and, with standard RDP security, man-in-the-middle attacks."
     )
-    description_fr = (
-        "Le serveur RDP accepte des connexions en sécurité RDP standard ou en TLS simple au "
-        "lieu d'exiger NLA (CredSSP) : n'importe qui peut ouvrir une session jusqu'à l'écran "
-        "d'ouverture sans identifiants, ce qui expose aux vulnérabilités pré-authentification "
-        "(type BlueKeep), facilite la force brute et, en sécurité RDP standard, "
-        "l'interception."
-    )
     remediation = (
         "Require NLA (GPO 'Require user authentication for remote connections by using "
         "Network Level Authentication', SecurityLayer = 2) and restrict RDP to the "
         "administration network or a gateway."
-    )
-    remediation_fr = (
-        "Exiger NLA (GPO « Requérir l'authentification utilisateur des connexions distantes "
-        "à l'aide de l'authentification au niveau du réseau », SecurityLayer = 2) et limiter "
-        "RDP au réseau d'administration ou à une passerelle."
     )
     severity = "medium"
     references = (
@@ -87,8 +76,5 @@ class RdpNlaNotEnforced(Check):
             )
         if not any(_without_nla(answer) for answer in answers.values()):
             return []
-        evidence = "; ".join(
-            f"requestedProtocols={value} ({REQUESTS[value]}): {describe(answers[value])}"
-            for value in REQUESTS
-        )
-        return [self.finding(host, service, evidence=f"NLA not enforced — {evidence}")]
+        evidence = [describe(value, answers[value]) for value in REQUESTS]
+        return [self.finding(host, service, evidence=[msg("rdp.nla_not_enforced"), *evidence])]

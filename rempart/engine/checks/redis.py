@@ -6,6 +6,7 @@ from typing import Any
 
 from rempart.engine.checks.base import Check, CheckContext, recv_until, register
 from rempart.engine.model import Finding, Host, Service
+from rempart.engine.problems import msg
 
 
 def _read_reply(sock: Any) -> bytes:
@@ -31,23 +32,13 @@ def _read_reply(sock: Any) -> bytes:
 class RedisNoAuth(Check):
     id = "redis.no-auth"
     title = "Redis accepts commands without authentication"
-    title_fr = "Redis accepte des commandes sans authentification"
     description = (
         "The Redis server answers INFO without a password: anyone on the network can "
         "read and change its data and, through CONFIG, often take over the host."
     )
-    description_fr = (
-        "Le serveur Redis répond à INFO sans mot de passe : toute personne sur le "
-        "réseau peut lire et modifier ses données et, via CONFIG, souvent prendre "
-        "le contrôle de la machine."
-    )
     remediation = (
         "Set a password (requirepass or ACL users), keep protected-mode on and bind "
         "Redis to the interfaces that need it."
-    )
-    remediation_fr = (
-        "Définir un mot de passe (requirepass ou utilisateurs ACL), laisser "
-        "protected-mode actif et limiter les interfaces d'écoute."
     )
     severity = "high"
     references = ("https://redis.io/docs/latest/operate/oss_and_stack/management/security/",)
@@ -65,4 +56,4 @@ class RedisNoAuth(Check):
             return []
         version = reply.split(b"redis_version:", 1)[1].split(b"\r\n", 1)[0].decode(errors="replace")
         service.product, service.version = service.product or "Redis", service.version or version
-        return [self.finding(host, service, evidence=f"INFO answered: redis_version:{version}")]
+        return [self.finding(host, service, evidence=msg("redis.info", version=version))]

@@ -21,6 +21,7 @@ from impacket.smbconnection import SMBConnection  # type: ignore[import-untyped]
 from rempart.engine.checks._stream import open_stream, recv_exact
 from rempart.engine.checks.base import Check, CheckContext, register
 from rempart.engine.model import Finding, Host, Service
+from rempart.engine.problems import msg
 
 SMB_PORTS = (445, 139)
 SMB_SERVICES = ("microsoft-ds", "netbios-ssn", "smb")
@@ -145,26 +146,15 @@ class _SmbCheck(Check):
 class SmbV1Enabled(_SmbCheck):
     id = "smb.v1-enabled"
     title = "SMBv1 protocol accepted"
-    title_fr = "Protocole SMBv1 accepté"
     description = (
         "The server still accepts the SMB version 1 dialect (NT LM 0.12), the protocol "
         "exploited by EternalBlue/WannaCry and NotPetya. SMBv1 has no protection against "
         "downgrade and relay attacks and is deprecated by Microsoft and ANSSI."
     )
-    description_fr = (
-        "Le serveur accepte encore le dialecte SMB version 1 (NT LM 0.12), le protocole "
-        "exploité par EternalBlue/WannaCry et NotPetya. SMBv1 ne protège pas contre les "
-        "attaques par rétrogradation et par relais ; Microsoft et l'ANSSI le déconseillent."
-    )
     remediation = (
         "Disable SMBv1 (Windows: Set-SmbServerConfiguration -EnableSMB1Protocol $false; "
         "Samba: server min protocol = SMB2_10 or higher) after checking that no old device "
         "(scanner, modality, NAS) still depends on it."
-    )
-    remediation_fr = (
-        "Désactiver SMBv1 (Windows : Set-SmbServerConfiguration -EnableSMB1Protocol $false ; "
-        "Samba : server min protocol = SMB2_10 ou plus) après avoir vérifié qu'aucun ancien "
-        "équipement (scanner, modalité, NAS) n'en dépend encore."
     )
     severity = "high"
     references = (
@@ -182,7 +172,7 @@ class SmbV1Enabled(_SmbCheck):
             return []
         if not smb1_dialect_accepted(reply):
             return []
-        evidence = "SMB1 NEGOTIATE offering only 'NT LM 0.12' was accepted (dialect index 0)."
+        evidence = msg("smb.smb1")
         return [self.finding(host, service, evidence=evidence)]
 
 
@@ -190,22 +180,13 @@ class SmbV1Enabled(_SmbCheck):
 class SmbSigningNotRequired(_SmbCheck):
     id = "smb.signing-not-required"
     title = "SMB message signing not required"
-    title_fr = "Signature des messages SMB non exigée"
     description = (
         "The SMB server does not require message signing: an attacker on the network can "
         "relay NTLM authentications to it (SMB relay) or tamper with the traffic."
     )
-    description_fr = (
-        "Le serveur SMB n'exige pas la signature des messages : un attaquant sur le réseau "
-        "peut lui relayer des authentifications NTLM (relais SMB) ou altérer le trafic."
-    )
     remediation = (
         "Require signing (Windows GPO 'Microsoft network server: Digitally sign communications "
         "(always)'; Samba: server signing = mandatory)."
-    )
-    remediation_fr = (
-        "Exiger la signature (GPO Windows « Serveur réseau Microsoft : communications signées "
-        "numériquement (toujours) » ; Samba : server signing = mandatory)."
     )
     severity = "medium"
     references = (
@@ -216,10 +197,7 @@ class SmbSigningNotRequired(_SmbCheck):
         mode = signing_mode(context, host.address, service.port)
         if mode is None or mode[1]:
             return []
-        evidence = (
-            f"NEGOTIATE answered with {mode[0]}; the server's SecurityMode does not set "
-            "'signing required'."
-        )
+        evidence = msg("smb.signing_not_required", dialect=mode[0])
         return [self.finding(host, service, evidence=evidence)]
 
 
@@ -261,25 +239,14 @@ def _root_entries(connection: Any, share: str) -> int | None:
 class SmbGuestShareAccess(_SmbCheck):
     id = "smb.guest-share-access"
     title = "SMB share readable without credentials"
-    title_fr = "Partage SMB lisible sans identifiants"
     description = (
         "An anonymous (null) or guest session can list this share's content: anyone on the "
         "network can read the files it holds, often exports, scans or backups with patient data."
-    )
-    description_fr = (
-        "Une session anonyme (nulle) ou invité peut lister le contenu de ce partage : toute "
-        "personne sur le réseau peut lire ses fichiers, souvent des exports, numérisations ou "
-        "sauvegardes contenant des données patients."
     )
     remediation = (
         "Remove guest access from the share (Samba: guest ok = no, map to guest = never; "
         "Windows: remove Everyone/Guest/ANONYMOUS LOGON from share and NTFS permissions) and "
         "restrict it to the groups that need it."
-    )
-    remediation_fr = (
-        "Retirer l'accès invité du partage (Samba : guest ok = no, map to guest = never ; "
-        "Windows : retirer Tout le monde/Invité/ANONYMOUS LOGON des permissions de partage et "
-        "NTFS) et le réserver aux groupes qui en ont besoin."
     )
     severity = "high"
     references = ("https://cwe.mitre.org/data/definitions/284.html",)
@@ -297,7 +264,7 @@ class SmbGuestShareAccess(_SmbCheck):
                 count = _root_entries(connection, share)
                 if count is None:
                     continue
-                evidence = f"{label}: listed the root of share '{share}' ({count} entries)."
+                evidence = msg("smb.share_readable", session_term=label, share=share, count=count)
                 findings.append(self.finding(host, service, evidence=evidence, key=share))
         except Exception:  # (share enumeration refused: nothing to report)
             return findings

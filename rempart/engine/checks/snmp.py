@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from rempart.engine.checks.base import Check, CheckContext, register
 from rempart.engine.model import Finding, Host, Service
+from rempart.engine.problems import msg
 
 SYS_DESCR_OID = (1, 3, 6, 1, 2, 1, 1, 1, 0)
 COMMUNITIES = (
@@ -175,25 +176,14 @@ class _SnmpCheck(Check):
 class SnmpDefaultCommunity(_SnmpCheck):
     id = "snmp.default-community"
     title = "SNMP answers a default community"
-    title_fr = "SNMP répond à une communauté par défaut"
     description = (
         "The SNMP agent answers read requests with a well-known community string (SNMP v1/v2c "
         "send it in clear text). Anyone on the network can read the device's configuration, "
         "interfaces, routes, processes or installed software."
     )
-    description_fr = (
-        "L'agent SNMP répond aux requêtes de lecture avec une communauté connue (SNMP v1/v2c "
-        "la transmet en clair). Toute personne sur le réseau peut lire la configuration de "
-        "l'équipement, ses interfaces, routes, processus ou logiciels installés."
-    )
     remediation = (
         "Replace default communities with long random ones restricted to the management "
         "stations' addresses, or move to SNMPv3 (authPriv) and disable v1/v2c."
-    )
-    remediation_fr = (
-        "Remplacer les communautés par défaut par des valeurs longues et aléatoires limitées "
-        "aux adresses des stations de supervision, ou passer à SNMPv3 (authPriv) et désactiver "
-        "v1/v2c."
     )
     severity = "high"
     references = (
@@ -206,9 +196,11 @@ class SnmpDefaultCommunity(_SnmpCheck):
             self.finding(
                 host,
                 service,
-                evidence=(
-                    f"{item.version} community '{item.community}' answered GET sysDescr.0: "
-                    f"{item.sys_descr or '(empty)'}"
+                evidence=msg(
+                    "snmp.community",
+                    version=item.version,
+                    community=item.community,
+                    description=item.sys_descr or "(empty)",
                 ),
                 key=item.community,
             )
@@ -220,26 +212,15 @@ class SnmpDefaultCommunity(_SnmpCheck):
 class SnmpWriteCommunity(_SnmpCheck):
     id = "snmp.write-community"
     title = "SNMP community likely writable"
-    title_fr = "Communauté SNMP probablement en écriture"
     description = (
         "The agent answers a community conventionally configured with write access "
         "(private, write, secret, admin, manager). If it is writable, anyone on the network "
         "can reconfigure the device (interfaces, routes, VLANs) or, on some devices, upload "
         "firmware. Rempart does not try a SET: the write access is inferred, not proven."
     )
-    description_fr = (
-        "L'agent répond à une communauté habituellement configurée en écriture (private, "
-        "write, secret, admin, manager). Si elle l'est, toute personne sur le réseau peut "
-        "reconfigurer l'équipement (interfaces, routes, VLAN) voire charger un micrologiciel. "
-        "Rempart n'envoie jamais de SET : l'accès en écriture est déduit, non prouvé."
-    )
     remediation = (
         "Remove read-write communities (use SNMPv3 with authPriv for the few tools that need "
         "to write) and restrict SNMP to the management stations' addresses."
-    )
-    remediation_fr = (
-        "Supprimer les communautés en lecture-écriture (SNMPv3 authPriv pour les rares outils "
-        "qui doivent écrire) et limiter SNMP aux adresses des stations de supervision."
     )
     severity = "critical"
     confidence = "tentative"
@@ -253,11 +234,11 @@ class SnmpWriteCommunity(_SnmpCheck):
             self.finding(
                 host,
                 service,
-                evidence=(
-                    f"{item.version} community '{item.community}' answers read requests "
-                    f"(sysDescr.0: {item.sys_descr or '(empty)'}); '{item.community}' is a "
-                    "conventional read-write community name, so write access is likely. Not "
-                    "verified: no SET request was sent."
+                evidence=msg(
+                    "snmp.write_community",
+                    version=item.version,
+                    community=item.community,
+                    description=item.sys_descr or "(empty)",
                 ),
                 key=item.community,
             )

@@ -32,6 +32,7 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from rempart.engine.checks._net import printable, shared
 from rempart.engine.checks.base import Check, CheckContext, register
 from rempart.engine.model import Finding, Host, Service
+from rempart.engine.problems import msg
 from rempart.engine.targets import ScopeViolationError
 
 MIN_RSA_BITS = 2048
@@ -102,12 +103,7 @@ WEAK_MAC_PATTERNS = (
     (re.compile(r"^hmac-md5"), "MD5"),
     (re.compile(r"^hmac-sha1-96"), "truncated SHA-1"),
 )
-KIND_LABELS = {
-    "kex": ("key exchange", "échange de clés"),
-    "key": ("host key", "clé d'hôte"),
-    "enc": ("cipher", "chiffrement"),
-    "mac": ("MAC", "MAC"),
-}
+KIND_LABELS = {"kex": "key exchange", "key": "host key", "enc": "cipher", "mac": "MAC"}
 
 
 def _string(data: bytes, offset: int) -> tuple[bytes, int]:
@@ -335,23 +331,13 @@ class _SshCheck(Check):
 class SshProtocol1(_SshCheck):
     id = "ssh.protocol-1"
     title = "SSH protocol 1 offered"
-    title_fr = "Protocole SSH 1 proposé"
     description = (
         "The server accepts SSH protocol 1, broken since 2001 (session hijacking, CRC-32 "
         "compensation attack, weak integrity): traffic and credentials can be recovered."
     )
-    description_fr = (
-        "Le serveur accepte le protocole SSH 1, cassé depuis 2001 (détournement de session, "
-        "attaque du compensateur CRC-32, intégrité faible) : les échanges et les identifiants "
-        "peuvent être récupérés."
-    )
     remediation = (
         "Allow protocol 2 only (OpenSSH: remove 'Protocol 1'; any release since 7.4 no longer "
         "supports it) or update the device's firmware."
-    )
-    remediation_fr = (
-        "N'autoriser que le protocole 2 (OpenSSH : retirer « Protocol 1 » ; les versions "
-        "depuis la 7.4 ne le prennent plus en charge) ou mettre à jour le micrologiciel."
     )
     severity = "high"
     references = (
@@ -366,7 +352,7 @@ class SshProtocol1(_SshCheck):
             return []
         if not offers_protocol_1(probe.banner):
             return []
-        evidence = f"identification string: {printable(probe.banner.encode())}"
+        evidence = msg("ssh.protocol1", banner=printable(probe.banner.encode()))
         return [self.finding(host, service, evidence=evidence)]
 
 
@@ -374,7 +360,7 @@ class SshProtocol1(_SshCheck):
 class SshWeakAlgorithms(_SshCheck):
     id = "ssh.weak-algorithms"
     title = "Weak SSH algorithms offered"
-    title_fr = "Algorithmes SSH faibles proposés"
+    title_template = "Weak SSH %(kind_term)s algorithms offered"
     description = (
         "The SSH server offers obsolete algorithms: key exchanges with 1024-bit groups or "
         "SHA-1, DSA or SHA-1 RSA host key signatures, RSA host keys under 2048 bits, CBC, "
@@ -382,23 +368,10 @@ class SshWeakAlgorithms(_SshCheck):
         "to downgrade, decryption or forgery attacks. Algorithms that a maintained OpenSSH "
         "enables by default (NIST curves, umac-64, hmac-sha1) are not reported."
     )
-    description_fr = (
-        "Le serveur SSH propose des algorithmes obsolètes : échanges de clés avec des groupes "
-        "de 1024 bits ou SHA-1, signatures d'hôte DSA ou RSA avec SHA-1, clés RSA d'hôte de "
-        "moins de 2048 bits, chiffrements CBC, RC4 ou 3DES, MAC MD5 ou tronqués. Un client qui "
-        "les négocie est exposé au déclassement, au déchiffrement ou à la falsification. Les "
-        "algorithmes activés par défaut par un OpenSSH maintenu (courbes NIST, umac-64, "
-        "hmac-sha1) ne sont pas signalés."
-    )
     remediation = (
         "Remove the listed algorithms from KexAlgorithms, HostKeyAlgorithms, Ciphers and MACs "
         "(or go back to the distribution's defaults), replace DSA and short RSA host keys "
         "(ssh-keygen -t ed25519, or RSA of 3072 bits) and restart the service."
-    )
-    remediation_fr = (
-        "Retirer les algorithmes cités de KexAlgorithms, HostKeyAlgorithms, Ciphers et MACs "
-        "(ou revenir aux valeurs par défaut de la distribution), remplacer les clés d'hôte DSA "
-        "et RSA courtes (ssh-keygen -t ed25519, ou RSA de 3072 bits) puis redémarrer le service."
     )
     severity = "medium"
 
@@ -409,15 +382,14 @@ class SshWeakAlgorithms(_SshCheck):
             return []
         findings = []
         for kind, names in weak_algorithms(probe).items():
-            label, label_fr = KIND_LABELS[kind]
+            label = KIND_LABELS[kind]
             findings.append(
                 self.finding(
                     host,
                     service,
                     key=kind,
-                    evidence=f"weak {label} algorithms offered: {', '.join(names)}",
-                    title=f"Weak SSH {label} algorithms offered",
-                    title_fr=f"Algorithmes SSH de {label_fr} faibles proposés",
+                    evidence=msg("ssh.weak_algorithms", kind_term=label, names=", ".join(names)),
+                    title_params={"kind_term": label},
                 )
             )
         return findings

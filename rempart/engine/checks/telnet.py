@@ -9,6 +9,7 @@ import time
 from rempart.engine.checks._net import printable
 from rempart.engine.checks.base import Check, CheckContext, register
 from rempart.engine.model import Finding, Host, Service
+from rempart.engine.problems import msg
 
 IAC, DONT, DO, WONT, WILL, SB, SE = 255, 254, 253, 252, 251, 250, 240
 SILENCE_S = 2.0  # how long a silent Telnet port is listened to
@@ -96,25 +97,14 @@ def _read_for(
 class TelnetExposed(Check):
     id = "telnet.exposed"
     title = "Telnet service exposed"
-    title_fr = "Service Telnet exposé"
     description = (
         "A Telnet service answers: remote administration without encryption, where logins, "
         "passwords and whole sessions can be read and altered by anyone on the path. On "
         "switches, printers and medical devices it often also keeps factory passwords."
     )
-    description_fr = (
-        "Un service Telnet répond : administration à distance sans chiffrement, dont les "
-        "identifiants, les mots de passe et les sessions peuvent être lus et modifiés sur le "
-        "réseau. Sur les commutateurs, imprimantes et dispositifs médicaux, il conserve souvent "
-        "des mots de passe d'usine."
-    )
     remediation = (
         "Disable Telnet and administer the device over SSH; where the device offers nothing "
         "else, restrict port 23 to an administration network."
-    )
-    remediation_fr = (
-        "Désactiver Telnet et administrer l'équipement via SSH ; si l'équipement ne propose "
-        "rien d'autre, limiter l'accès au port 23 à un réseau d'administration."
     )
     severity = "high"
     references = (
@@ -142,19 +132,19 @@ class TelnetExposed(Check):
         if not data:
             if service.port != 23 and service.name.lower() != "telnet":  # noqa: PLR2004
                 return []
-            evidence = "the port accepts connections and says nothing within 2 s"
+            evidence = msg("telnet.silent")
             return [self.finding(host, service, evidence=evidence, confidence="firm")]
         if not commands and not prompt:
             if _OTHER_PROTOCOL.match(data) or service.name.lower() != "telnet":
                 return []  # another protocol on a Telnet port: not Telnet
-            evidence = f"banner: {printable(text.strip())}"
+            evidence = msg("telnet.banner", text=printable(text.strip()))
             return [self.finding(host, service, evidence=evidence, confidence="firm")]
         parts = []
         if commands:
-            parts.append(f"Telnet option negotiation: {describe(commands)}")
+            parts.append(msg("telnet.negotiation", options=describe(commands)))
         if text.strip():
-            parts.append(f"text: {printable(text.strip())}")
-        return [self.finding(host, service, evidence="; ".join(parts))]
+            parts.append(msg("telnet.text", text=printable(text.strip())))
+        return [self.finding(host, service, evidence=parts)]
 
 
 R_SERVICES = {512: "rexec", 513: "rlogin", 514: "rsh"}
@@ -166,21 +156,12 @@ _R_NAMES |= {"rlogin": "rlogin", "rsh": "rsh", "kshell": "rsh", "klogin": "rlogi
 class RServices(Check):
     id = "cleartext.r-services"
     title = "BSD r-services (rexec, rlogin, rsh) exposed"
-    title_fr = "Services BSD r* (rexec, rlogin, rsh) exposés"
     description = (
         "A BSD r-service answers: rexec sends passwords in clear text, and rlogin and rsh trust "
         "the client's address and user name (.rhosts), which anyone on the network can forge."
     )
-    description_fr = (
-        "Un service BSD r* répond : rexec transmet les mots de passe en clair, rlogin et rsh "
-        "font confiance à l'adresse et au nom d'utilisateur du client (.rhosts), que toute "
-        "personne sur le réseau peut usurper."
-    )
     remediation = (
         "Disable rexecd, rlogind and rshd (inetd/xinetd or systemd sockets) and use SSH instead."
-    )
-    remediation_fr = (
-        "Désactiver rexecd, rlogind et rshd (inetd/xinetd ou sockets systemd) et utiliser SSH."
     )
     severity = "high"
     references = (
@@ -200,11 +181,13 @@ class RServices(Check):
         if _OTHER_PROTOCOL.match(data):
             return []
         kind = _R_NAMES.get(service.name.lower()) or R_SERVICES.get(service.port, "rsh")
-        evidence = f"{kind} port {service.port}/tcp accepts connections"
+        evidence = msg("rservices.open", service=kind, port=service.port)
         confidence = "firm"
         if data[:1] == b"\x01":  # the r-services' error channel: "\1" + message
-            evidence += f" and answers: {printable(data[1:].strip())}"
+            text = printable(data[1:].strip())
+            evidence = msg("rservices.answers", service=kind, port=service.port, text=text)
             confidence = "confirmed"
         elif data:
-            evidence += f" and sent: {printable(data.strip())}"
+            text = printable(data.strip())
+            evidence = msg("rservices.sent", service=kind, port=service.port, text=text)
         return [self.finding(host, service, evidence=evidence, key=kind, confidence=confidence)]

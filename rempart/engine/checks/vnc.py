@@ -13,6 +13,7 @@ import struct
 from rempart.engine.checks._stream import open_stream, recv_exact
 from rempart.engine.checks.base import Check, CheckContext, register
 from rempart.engine.model import Finding, Host, Service
+from rempart.engine.problems import msg
 
 RFB_VERSION = re.compile(rb"^RFB (\d{3})\.(\d{3})\n$")
 SECURITY_NONE = 1
@@ -46,25 +47,14 @@ def read_security_types(sock: socket.socket, version: tuple[int, int]) -> list[i
 class VncNoAuth(Check):
     id = "vnc.no-auth"
     title = "VNC server without authentication"
-    title_fr = "Serveur VNC sans authentification"
     description = (
         "The VNC server offers the 'None' security type: anyone on the network can see and "
         "control the screen, keyboard and mouse of the machine (often a modality console or "
         "a nursing workstation)."
     )
-    description_fr = (
-        "Le serveur VNC propose le type de sécurité « None » : toute personne sur le réseau "
-        "peut voir et piloter l'écran, le clavier et la souris de la machine (souvent une "
-        "console de modalité ou un poste de soins)."
-    )
     remediation = (
         "Require authentication (a strong VNC password at least, preferably VeNCrypt/TLS with "
         "user accounts), restrict the port to the administration network or tunnel it over SSH."
-    )
-    remediation_fr = (
-        "Exiger une authentification (au minimum un mot de passe VNC robuste, de préférence "
-        "VeNCrypt/TLS avec comptes), limiter le port au réseau d'administration ou le faire "
-        "passer par SSH."
     )
     severity = "critical"
     references = (
@@ -89,5 +79,5 @@ class VncNoAuth(Check):
         if SECURITY_NONE not in offered:
             return []
         names = ", ".join(f"{SECURITY_NAMES.get(t, 'type')} ({t})" for t in offered)
-        evidence = f"{banner.decode().strip()}; security types offered: {names}"
+        evidence = msg("vnc.no_auth", banner=banner.decode().strip(), types=names)
         return [self.finding(host, service, evidence=evidence)]

@@ -119,7 +119,8 @@ def test_eol_evidence_names_version_date_and_source() -> None:
         "OpenSSH 6.6.1: end of life since 2016-12-19 (https://www.openssh.com/releasenotes.html)"
     )
     assert finding.title == "End-of-life product: OpenSSH"
-    assert finding.title_fr == "Produit en fin de vie : OpenSSH"
+    assert finding.title_params == {"product": "OpenSSH"}
+    assert finding.evidence_messages[0]["code"] == "eol.version"
     assert match.version == "6.6.1"
 
 

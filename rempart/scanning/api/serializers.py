@@ -134,6 +134,8 @@ class FindingOutputSerializer(serializers.ModelSerializer[Finding]):
     asset = serializers.UUIDField(source="asset.public_id", read_only=True)
     check = serializers.CharField(source="check_id", read_only=True)
     assignee = serializers.EmailField(source="assignee.email", read_only=True, allow_null=True)
+    display_title = serializers.CharField(read_only=True)
+    evidence_text = serializers.CharField(read_only=True)
 
     class Meta:
         model = Finding
@@ -148,10 +150,14 @@ class FindingOutputSerializer(serializers.ModelSerializer[Finding]):
             "key",
             "title",
             "title_fr",
+            "title_params",
+            "display_title",
             "severity",
             "confidence",
             "status",
             "evidence",
+            "evidence_messages",
+            "evidence_text",
             "cves",
             "known_exploited",
             "epss",

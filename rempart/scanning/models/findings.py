@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from rempart.core.models import TenantOwnedModel
+from rempart.scanning.check_texts import finding_title
 from rempart.scanning.choices import Confidence, FindingStatus, ObservationResult, Severity
+from rempart.scanning.problems import render_evidence
 
 
 class Finding(TenantOwnedModel):
@@ -41,6 +44,10 @@ class Finding(TenantOwnedModel):
         _("status"), max_length=20, choices=FindingStatus, default=FindingStatus.NEW, db_index=True
     )
     evidence = models.TextField(_("evidence"), blank=True)
+    # The engine's message codes ({"code", "params"}): the evidence and the title rendered in
+    # the reader's language; empty for rows without codes (imports, older scans).
+    evidence_messages = models.JSONField(_("evidence (codes)"), default=list, blank=True)
+    title_params = models.JSONField(_("title parameters"), default=dict, blank=True)
     cves = models.JSONField(_("CVE"), default=list, blank=True)
     known_exploited = models.BooleanField(_("known exploited (KEV)"), default=False)
     epss = models.FloatField(_("EPSS"), null=True, blank=True)
@@ -95,6 +102,17 @@ class Finding(TenantOwnedModel):
         where = f"{self.asset.address}:{self.port}" if self.port else self.asset.address
         return f"{self.title} ({where})"
 
+    @property
+    def display_title(self) -> str:
+        """The title in the active language (the check's translated title when known)."""
+        stored = self.title_fr if translation.get_language() == "fr" else self.title
+        return finding_title(self.check_id, self.title_params, fallback=stored or self.title)
+
+    @property
+    def evidence_text(self) -> str:
+        """The evidence in the active language (the stored text when it has no codes)."""
+        return render_evidence(self.evidence_messages, self.evidence)
+
 
 class Observation(TenantOwnedModel):
     """What one scan said about one finding: present, absent, or not covered."""
@@ -110,6 +128,7 @@ class Observation(TenantOwnedModel):
     )
     result = models.CharField(_("result"), max_length=12, choices=ObservationResult)
     evidence = models.TextField(_("evidence"), blank=True)
+    evidence_messages = models.JSONField(_("evidence (codes)"), default=list, blank=True)
     severity = models.CharField(_("severity"), max_length=10, choices=Severity, blank=True)
 
     class Meta:
@@ -122,6 +141,11 @@ class Observation(TenantOwnedModel):
 
     def __str__(self) -> str:
         return f"{self.finding_id} @ {self.scan_id}: {self.result}"
+
+    @property
+    def evidence_text(self) -> str:
+        """This scan's evidence in the active language."""
+        return render_evidence(self.evidence_messages, self.evidence)
 
 
 class FindingEvent(TenantOwnedModel):

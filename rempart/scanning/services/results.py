@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -32,9 +32,10 @@ from rempart.core.errors import ApplicationError
 from rempart.engine.model import Finding as EngineFinding
 from rempart.engine.model import ScanResult
 from rempart.engine.targets import Perimeter, TargetError
+from rempart.scanning.check_texts import finding_title
 from rempart.scanning.choices import ACTIVE_STATUSES, FindingStatus, ObservationResult, ScanStatus
 from rempart.scanning.models import Asset, Finding, FindingEvent, Observation, Scan, Service
-from rempart.scanning.problems import describe
+from rempart.scanning.problems import describe, render
 from rempart.scanning.services.inventory import InventoryWriter, batches, scanned_ports
 from rempart.scanning.services.priority import compute
 from rempart.scanning.services.sla import due_at
@@ -166,6 +167,7 @@ class _Lifecycle:
                     scan=self.scan,
                     result=ObservationResult.PRESENT,
                     evidence=item.evidence,
+                    evidence_messages=item.evidence_messages,
                     severity=item.severity,
                 )
             )
@@ -192,10 +194,12 @@ class _Lifecycle:
             key=item.key[:200],
             fingerprint=key,
             title=item.title[:300],
-            title_fr=item.title_fr[:300],
+            title_fr=_title_fr(item),
+            title_params=item.title_params,
             severity=item.severity,
             confidence=item.confidence,
             evidence=item.evidence,
+            evidence_messages=item.evidence_messages,
             cves=item.cves,
             references=item.references,
             product=item.product[:200],
@@ -222,10 +226,12 @@ class _Lifecycle:
             )
             self.summary.reopened += 1
         finding.last_seen, finding.evidence = self.now, item.evidence
+        finding.evidence_messages = item.evidence_messages
         for name, value in self._priority(item, self.assets[item.host]).items():
             setattr(finding, name, value)
         finding.severity, finding.confidence = item.severity, item.confidence
-        finding.title, finding.title_fr = item.title[:300], item.title_fr[:300]
+        finding.title, finding.title_fr = item.title[:300], _title_fr(item)
+        finding.title_params = item.title_params
         finding.product, finding.version = item.product[:200], item.version[:200]
         finding.save()
         if finding.status != before:
@@ -345,7 +351,7 @@ def scan_result_finish(
         "failed": ScanStatus.FAILED,
         "cancelled": ScanStatus.CANCELLED,
     }.get(result.status, ScanStatus.FAILED)
-    notes = [result.error] if result.error else []
+    notes = [_scan_error(result)] if result.error or result.error_message else []
     if summary.dropped_count:
         notes.append(_dropped_note(summary))
     scan.error = "\n".join(notes)
@@ -368,6 +374,22 @@ def scan_result_finish(
         },
     )
     return summary
+
+
+def _title_fr(item: EngineFinding) -> str:
+    """The French title the platform's catalogue gives the check (searched, shown in the
+    audit log), else the engine's."""
+    with translation.override("fr"):
+        title = finding_title(item.check, item.title_params, fallback=item.title_fr or item.title)
+    return title[:300]
+
+
+def _scan_error(result: ScanResult) -> str:
+    """Why the scan failed, in the platform's language when the engine gave a code."""
+    message = result.error_message
+    if message and isinstance(message.get("code"), str):
+        return render(message["code"], message.get("params"))
+    return result.error
 
 
 def _dropped_note(summary: ImportSummary) -> str:

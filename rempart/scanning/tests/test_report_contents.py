@@ -35,7 +35,7 @@ def reported(establishment_a: Any, alice: Any) -> str:
     )  # fmt: skip
     asset = AssetFactory(establishment=establishment_a, asset_class="iot_building")
     FindingFactory(
-        establishment=establishment_a, asset=asset, status="accepted", title_fr="Telnet exposé",
+        establishment=establishment_a, asset=asset, status="accepted", check_id="telnet.exposed",
         decision_by=alice, decision_reason="Automate remplacé en 2027",
         accepted_until=timezone.localdate() + dt.timedelta(days=90),
     )  # fmt: skip
@@ -51,7 +51,7 @@ def test_accepted_risks_are_shown(reported: str) -> None:
     text = _text(reported)
     assert "Risques acceptés" in text
     assert "Automate remplacé en 2027" in text
-    assert "Telnet exposé" in text
+    assert "Service Telnet exposé" in text  # the check's French title (by check id)
 
 
 def test_plurals_and_wording(reported: str) -> None:

@@ -192,9 +192,10 @@ def test_findings_csv_filtered(findings: dict[str, Any], alice: Any) -> None:
     assert response["Content-Type"].startswith("text/csv")
     content = b"".join(response.streaming_content).decode("utf-8-sig")
     rows = list(csv.reader(io.StringIO(content)))
-    assert rows[0] == [column.key for column in FINDING_COLUMNS]
+    assert rows[0][:3] == ["Adresse", "Actif", "Type d'actif"]  # French headers
+    assert rows[0] == [str(column.label) for column in FINDING_COLUMNS]
     assert len(rows) == 2
-    row = dict(zip(rows[0], rows[1], strict=True))
+    row = dict(zip([column.key for column in FINDING_COLUMNS], rows[1], strict=True))
     assert row["address"] == "10.1.0.5"
     assert row["severity"] == "critical"
     assert row["status"] == "new"
@@ -215,8 +216,9 @@ def test_assets_exports(findings: dict[str, Any], bob: Any, establishment_b: Any
     client = client_for(bob)
     response = client.get("/e/ch-alpha/reports/assets.csv")
     rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
-    assert rows[0] == [column.key for column in ASSET_COLUMNS]
-    by_address = {row[0]: dict(zip(rows[0], row, strict=True)) for row in rows[1:]}
+    assert rows[0] == [str(column.label) for column in ASSET_COLUMNS]
+    keys = [column.key for column in ASSET_COLUMNS]
+    by_address = {row[0]: dict(zip(keys, row, strict=True)) for row in rows[1:]}
     assert set(by_address) == {"10.1.0.5", "10.1.0.9"}
     assert by_address["10.1.0.5"]["open_findings"] == "1"
     assert by_address["10.1.0.9"]["asset_class"] == "printer"

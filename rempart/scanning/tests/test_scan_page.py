@@ -32,8 +32,8 @@ def _finished_scan(establishment: Any) -> Scan:
     result = _result(
         [("127.0.0.2", 6379, "redis.no-auth"), ("127.0.0.3", 21, "ftp.anonymous-login")]
     )
-    result.findings[0].severity, result.findings[0].title_fr = "medium", "Redis sans mot de passe"
-    result.findings[1].severity, result.findings[1].title_fr = "critical", "FTP anonyme"
+    result.findings[0].severity = "medium"
+    result.findings[1].severity = "critical"
     result.hosts = result.hosts[:1]  # one host only: "1 hôte", not "1 hôtes"
     result.hosts[0].services = result.hosts[0].services[:1]
     scan.result_file.save(
@@ -55,7 +55,8 @@ def test_a_finished_scan_page(alice: Any, establishment_a: Any) -> None:
         assert "hx-trigger" not in page  # nothing polls any more
         assert "Annuler le scan" not in page
         assert "<progress" not in page
-        ftp, redis = page.index("FTP anonyme"), page.index("Redis sans mot de passe")
+        # the checks' French titles, by check id
+        ftp, redis = page.index("Connexion FTP anonyme"), page.index("Redis accepte")
         assert ftp < redis  # critical before medium
         finding = Finding.objects.get(check_id="ftp.anonymous-login")
         assert f'href="/e/ch-alpha/findings/{finding.public_id}/"' in page

@@ -18,8 +18,8 @@ from rempart.core.errors import ApplicationError
 from rempart.core.http import AuthenticatedHttpRequest, client_ip
 from rempart.core.pagination import paginate
 from rempart.core.views import establishment_view, report_error
-from rempart.engine.checks import load_all
 from rempart.scanning import selectors
+from rempart.scanning.check_texts import check_info
 from rempart.scanning.filters import FindingFilterSet
 from rempart.scanning.forms import AcceptRiskForm, AssignForm, CommentForm, ReasonForm
 from rempart.scanning.services import findings as services
@@ -70,14 +70,13 @@ def finding_detail(
     finding = selectors.finding_get(
         user=request.user, public_id=public_id, establishment=establishment
     )
-    check = load_all().get(finding.check_id)
     return render(
         request,
         "scanning/finding_detail.html",
         {
             "establishment": establishment,
             "finding": finding,
-            "check": check.describe() if check else None,
+            "check": check_info(finding.check_id),
             "events": finding.events.select_related("actor", "scan")[:50],
             "observations": finding.observations.select_related("scan")[:20],
             "comments": finding.comments.select_related("author"),
