@@ -4,15 +4,22 @@ The regional catalogue's products come first (they are what members run), then t
 catalog's (vendor, product) pairs: an exact product name before a product starting with
 the words typed, before a vendor starting with them, before a name merely containing them;
 within a rank, the products with the most CVEs first (the well-known ones).
+
+The catalog's distinct (vendor, product) pairs are read once per process and kept until the
+catalog changes (an import or a sync, or new rules), so a keystroke costs a scan of the
+pairs in memory, not a query over every rule (docs/benchmarks.md).
 """
 
 from __future__ import annotations
 
 import re
+import threading
+import time
 from dataclasses import dataclass
 
-from django.db.models import Count, Q
+from django.db.models import Count, Max, Q
 
+from rempart.threatwatch.index import GENERATION_CHECK_S, catalog_generation
 from rempart.threatwatch.inventory.models import CatalogueProduct
 from rempart.threatwatch.models import CpeMatch
 
@@ -77,18 +84,54 @@ def _catalogue(wanted: str) -> list[Suggestion]:
     return [Suggestion(e.cpe_vendor, e.cpe_product, e.name, from_catalogue=True) for e in entries]
 
 
+class _Pairs:
+    """The catalog's (vendor, product) pairs, most CVEs first, and the state they reflect."""
+
+    pairs: tuple[tuple[str, str, int], ...] = ()
+    state: tuple[object, ...] | None = None
+    checked_at = 0.0
+    lock = threading.Lock()
+
+
+def _catalog_state() -> tuple[object, ...]:
+    """Changes with every recorded import or sync, and with every new rule."""
+    return (*catalog_generation(), CpeMatch.objects.aggregate(last=Max("pk"))["last"])
+
+
+def catalog_pairs() -> tuple[tuple[str, str, int], ...]:
+    """(vendor, product, number of CVEs) of every product the catalog's rules name."""
+    with _Pairs.lock:
+        now = time.monotonic()
+        if _Pairs.state is None or now - _Pairs.checked_at >= GENERATION_CHECK_S:
+            state = _catalog_state()
+            if state != _Pairs.state:
+                rows = (
+                    CpeMatch.objects.values_list("vendor", "product")
+                    .annotate(cves=Count("cve", distinct=True))
+                    .order_by()
+                )
+                _Pairs.pairs = tuple(sorted(rows, key=lambda row: (-row[2], row[0], row[1])))
+                _Pairs.state = state
+            _Pairs.checked_at = now
+        return _Pairs.pairs
+
+
+def invalidate_suggestions() -> None:
+    with _Pairs.lock:
+        _Pairs.state, _Pairs.pairs = None, ()
+
+
 def _catalog_pairs(wanted: str) -> list[Suggestion]:
-    condition = Q(product__contains=wanted) | Q(vendor__startswith=wanted)
-    if "_" in wanted:  # "apache http" → vendor apache, product starting with http
-        vendor, _sep, product = wanted.partition("_")
-        condition |= Q(vendor=vendor, product__startswith=product)
-    rows = (
-        CpeMatch.objects.filter(condition)
-        .values("vendor", "product")
-        .annotate(cves=Count("cve", distinct=True))
-        .order_by("-cves")[:CANDIDATES]
-    )
-    return [
-        Suggestion(row["vendor"], row["product"], f"{row['vendor']}:{row['product']}", row["cves"])
-        for row in rows
-    ]
+    """The pairs that contain what was typed (most CVEs first, `CANDIDATES` at most)."""
+    vendor_typed, _sep, product_typed = wanted.partition("_")
+    found: list[Suggestion] = []
+    for vendor, product, cves in catalog_pairs():
+        if (
+            wanted in product
+            or vendor.startswith(wanted)
+            or (product_typed and vendor == vendor_typed and product.startswith(product_typed))
+        ):
+            found.append(Suggestion(vendor, product, f"{vendor}:{product}", cves))
+            if len(found) >= CANDIDATES:
+                break
+    return found

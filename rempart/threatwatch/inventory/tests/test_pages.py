@@ -77,6 +77,13 @@ def test_referent_declares_picks_from_the_catalogue_and_sees_the_cves(
     assert not DeclaredProduct.objects.exists()
 
 
+def test_import_page_explains_the_columns(personas: dict[str, Any], establishment_a: Any) -> None:
+    client = _client(personas["alice"])
+    page = client.get(reverse("threatwatch:inventory_import", args=[establishment_a.slug]))
+    assert page.status_code == 200
+    assert "fournisseur" in page.content.decode()
+
+
 def test_half_a_cpe_is_refused(personas: dict[str, Any], establishment_a: Any) -> None:
     client = _client(personas["alice"])
     url = reverse("threatwatch:inventory_create", args=[establishment_a.slug])
@@ -132,6 +139,8 @@ def test_operator_curates_the_catalogue_members_do_not(personas: dict[str, Any])
     entry = CatalogueProduct.objects.get()
     assert (entry.cpe_vendor, entry.cpe_product) == ("example_lab", "sil")
     assert "SIL régional" in analyst.get(reverse("threatwatch:catalogue_list")).content.decode()
+    edit = reverse("threatwatch:catalogue_edit", args=[entry.public_id])
+    assert "SIL régional" in analyst.get(edit).content.decode()
     alice = _client(personas["alice"])
     assert alice.get(reverse("threatwatch:catalogue_list")).status_code == 403
     assert alice.post(create, {"category": "other", "name": "X"}).status_code == 403
