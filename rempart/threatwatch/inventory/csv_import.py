@@ -28,6 +28,7 @@ from rempart.threatwatch.inventory.suggest import normalise
 MAX_CSV_BYTES = 1024 * 1024
 MAX_ROWS = 5000
 LIMITS = {"name": 200, "supplier": 200, "version": 100}
+CPE_VENDOR_MAX, CPE_PRODUCT_MAX = 100, 150
 
 # Header names accepted per field (compared without accents, case, spaces, dashes, underscores).
 HEADERS = {
@@ -176,6 +177,8 @@ def _check(
         errors.append(_("The name is empty."))
     values["category"] = _category(cells.get("category", ""), errors)
     values["cpe_vendor"], values["cpe_product"] = _cpe(cells.get("cpe", ""), errors)
+    if len(values["cpe_vendor"]) > CPE_VENDOR_MAX or len(values["cpe_product"]) > CPE_PRODUCT_MAX:
+        errors.append(_("The CPE vendor or product is too long."))
     values["remote_access"] = _yes_no(cells.get("remote_access", ""), "accès distant", errors)
     values["end_of_life"] = _yes_no(cells.get("end_of_life", ""), "fin de vie", errors)
     values["support_ends_on"] = _date(cells.get("support_ends_on", ""), errors)

@@ -204,12 +204,16 @@ def _import_confirm(
     ):
         messages.error(request, _("The preview has expired: send the file again."))
         return redirect("threatwatch:inventory_import", establishment.slug)
-    created, updated = services.inventory_import(
-        establishment=establishment,
-        lines=upload["lines"],
-        actor=request.user,
-        ip_address=client_ip(request),
-    )
+    try:
+        created, updated = services.inventory_import(
+            establishment=establishment,
+            lines=upload["lines"],
+            actor=request.user,
+            ip_address=client_ip(request),
+        )
+    except (ApplicationError, ValidationError) as error:
+        report_error(request, None, error)  # nothing was written (one transaction)
+        return redirect("threatwatch:inventory_import", establishment.slug)
     request.session.pop(UPLOAD_SESSION_KEY, None)
     messages.success(
         request,

@@ -75,13 +75,14 @@ def test_bad_lines_are_named_and_nothing_can_be_imported(
         "Pharma,astrologie,1.0,,,\n"
         "Labo,laboratoire,3,pas un cpe,peut-être,32/13/2024\n"
         "Easily,dossier patient,2024.1,,,\n"
+        f"Long,autre,1,{'v' * 101}:p,,\n"
     ).encode()
     client = Client()
     client.force_login(personas["alice"])
     response = _upload(client, establishment_a.slug, data)
     preview = response.context["preview"]
     lines = {problem.line for problem in preview.problems}
-    assert lines == {3, 4, 5, 6}
+    assert lines == {3, 4, 5, 6, 7}
     messages = " ".join(p.message for p in preview.problems)
     for expected in (
         "nom est vide",
@@ -89,6 +90,7 @@ def test_bad_lines_are_named_and_nothing_can_be_imported(
         "pas un cpe",
         "peut-être",
         "32/13/2024",
+        "trop long",
         "ligne 2",
     ):
         assert expected in messages, expected
