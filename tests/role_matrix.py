@@ -35,6 +35,7 @@ ROLE_TITLES = {
 # What a write needs: an action on the establishment, or one of these.
 VIEW, CHANGE, DELETE, MANAGE = "view", "change", "delete", "manage"
 OPERATOR_ADMIN = "operator_admin"  # regional screens: establishments, groups, staff, sync
+OPERATOR_STAFF = "operator_staff"  # the regional team's curated data (software catalogue)
 DPO = "dpo"  # the establishment's own DPO (identified phishing results)
 SIGNED_IN = "signed_in"  # the person's own settings (language, API tokens)
 OWN = "own"  # the person's own object (their API token); nobody else's
@@ -45,6 +46,7 @@ NEED_TITLES = {
     DELETE: "Delete",
     MANAGE: "Manage (members, invitations, audit log, configuration)",
     OPERATOR_ADMIN: "Regional administration (establishments, groups, staff)",
+    OPERATOR_STAFF: "Regional team's curated data (software catalogue)",
     DPO: "Decide on identified phishing results",
     SIGNED_IN: "Own settings (language, API tokens)",
 }
@@ -57,6 +59,7 @@ MAY: dict[str, frozenset[str]] = {
     DELETE: frozenset({"referent"} | _OPERATOR),
     MANAGE: frozenset({"referent", "operator_admin"}),
     OPERATOR_ADMIN: frozenset({"operator_admin"}),
+    OPERATOR_STAFF: frozenset(_OPERATOR),
     DPO: frozenset({"dpo"}),
     SIGNED_IN: frozenset(ROLES),
     OWN: frozenset(ROLES),
@@ -106,6 +109,20 @@ def _api_membership(world: Any) -> dict[str, Any]:
     return {"establishment": world.a.slug, "user": world.outsider.email, "role": "viewer"}
 
 
+def _declared(world: Any) -> dict[str, Any]:
+    return {"category": "pharmacy", "name": "Pharma", "version": "1.0"}
+
+
+def _catalogue(world: Any) -> dict[str, Any]:
+    return {"category": "pharmacy", "name": "Pharma régionale"}
+
+
+def _csv(world: Any) -> dict[str, Any]:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return {"file": SimpleUploadedFile("inventaire.csv", b"nom;version\nPharma;1.0\n")}
+
+
 ACCEPT = {"reason": "Compensating measure in place", "until": _until}
 W = Write
 WRITES: list[Write] = [
@@ -150,6 +167,41 @@ WRITES: list[Write] = [
     W("audit:verify", OPERATOR_ADMIN, summary="verify the audit chain"),
     W("threatwatch:sync", OPERATOR_ADMIN, summary="synchronise the vulnerability catalog"),
     W("jobs:cancel", CHANGE, "jobs.JobRun", summary="cancel a job"),
+    # Threat watch: declared inventory and regional catalogue
+    W("threatwatch:inventory_create", CHANGE, body=_declared, summary="declare a product"),
+    W(
+        "threatwatch:inventory_edit",
+        CHANGE,
+        "threatwatch.DeclaredProduct",
+        body=_declared,
+        summary="edit a declared product",
+    ),
+    W(
+        "threatwatch:inventory_delete",
+        DELETE,
+        "threatwatch.DeclaredProduct",
+        summary="remove a declared product",
+    ),
+    W("threatwatch:inventory_import", CHANGE, body=_csv, summary="import a declared inventory"),
+    W(
+        "threatwatch:catalogue_create",
+        OPERATOR_STAFF,
+        body=_catalogue,
+        summary="add a product to the regional catalogue",
+    ),
+    W(
+        "threatwatch:catalogue_edit",
+        OPERATOR_STAFF,
+        "threatwatch.CatalogueProduct",
+        body=_catalogue,
+        summary="edit a regional catalogue product",
+    ),
+    W(
+        "threatwatch:catalogue_delete",
+        OPERATOR_STAFF,
+        "threatwatch.CatalogueProduct",
+        summary="remove a regional catalogue product",
+    ),
     # Webhooks
     W("webhooks:endpoint_create", MANAGE, summary="add a webhook"),
     W("webhooks:endpoint_edit", MANAGE, "webhooks.WebhookEndpoint", summary="edit a webhook"),

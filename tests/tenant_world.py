@@ -223,6 +223,7 @@ def build_world(personas: dict[str, Any], a: Any, b: Any, ght: Any) -> World:
     )
     give_totp(personas["alice"])
     _shared_catalog(a)
+    a_objects.append(_regional_catalogue())
     markers = [a.name, a.finess_et, personas["alice"].email]
     return World(a=a, b=b, personas=personas, a_objects=a_objects, a_markers=markers)
 
@@ -241,6 +242,16 @@ def _shared_catalog(establishment_a: Any) -> None:
         end_excluding="2.15.0",
     )
     FindingFactory(establishment=establishment_a, check_id="cve", key=record.cve_id)
+
+
+def _regional_catalogue() -> Any:
+    """A product of the regional catalogue (shared, curated by the operator): its pages take
+    a `public_id` that only the regional team may open."""
+    from rempart.threatwatch.models import CatalogueProduct
+
+    return CatalogueProduct.objects.create(
+        category="imaging", name="PACS régional", cpe_vendor="apache", cpe_product="log4j"
+    )
 
 
 def rows_written() -> int:

@@ -29,4 +29,25 @@ register(
         group="threatwatch",
     )
 )
+register(
+    NavItem(
+        "regional_catalogue",
+        _("Regional software catalogue"),
+        "threatwatch:catalogue_list",
+        scope="global",
+        order=32,
+        visible=access.is_operator_staff,
+        group="threatwatch",
+    )
+)
+register_group(NavGroup("threatwatch_local", _("Threat watch"), order=40))
+register(
+    NavItem(
+        "declared_inventory",
+        _("Declared inventory"),
+        "threatwatch:inventory_list",
+        order=10,
+        group="threatwatch_local",
+    )
+)
 scopes.MODULES["intel"] = _("Vulnerability intelligence: CVE catalog and lookups")

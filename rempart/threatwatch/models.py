@@ -254,3 +254,23 @@ class Alert(TenantOwnedModel):
 
     def __str__(self) -> str:
         return f"{self.cve_id} → {self.finding_id}"
+
+
+from rempart.threatwatch.inventory.models import (  # noqa: E402  (models of the sub-package)
+    CatalogueProduct,
+    DeclaredProduct,
+)
+
+__all__ = [
+    "Advisory",
+    "AdvisoryCve",
+    "Alert",
+    "CatalogueProduct",
+    "CpeMatch",
+    "Cve",
+    "DeclaredProduct",
+    "EpssScore",
+    "KevEntry",
+    "PendingCorrelation",
+    "SourceStatus",
+]

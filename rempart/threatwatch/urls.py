@@ -1,6 +1,7 @@
 from django.urls import path
 
 from rempart.threatwatch import views
+from rempart.threatwatch.inventory.urls import urlpatterns as inventory_urlpatterns
 
 app_name = "threatwatch"
 urlpatterns = [
@@ -10,4 +11,5 @@ urlpatterns = [
     path("intel/cve/<str:cve_id>/", views.cve_detail, name="cve_detail"),
     path("intel/vendors/<str:vendor>/", views.vendor_detail, name="vendor_detail"),
     path("intel/vendors/<str:vendor>/<str:product>/", views.product_detail, name="product_detail"),
+    *inventory_urlpatterns,
 ]

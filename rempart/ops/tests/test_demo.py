@@ -28,7 +28,8 @@ from rempart.phishing.models import Campaign, Interaction, PhishReport, Target
 from rempart.scanning.models import Finding, FindingEvent, Scan
 from rempart.tenancy.finess import validate_finess
 from rempart.tenancy.models import Establishment, Membership, OperatorAssignment
-from rempart.threatwatch.models import Advisory, Cve, KevEntry
+from rempart.threatwatch.inventory.exposure import declared_exposures
+from rempart.threatwatch.models import Advisory, Cve, DeclaredProduct, KevEntry
 from rempart.webhooks.models import WebhookDelivery
 
 pytestmark = pytest.mark.django_db
@@ -101,6 +102,15 @@ PAGES: list[tuple[str, str, list[str], list[str]]] = [
     ("admin", "dashboard:regional", [], ["Nanterre", "Boulogne", "Tilleuls", "ENRS"]),
     ("admin", "phishing:operator_compare", [], ["Nanterre", "Boulogne", "Tilleuls"]),
     ("admin", "threatwatch:status", [], ["KEV"]),
+    (
+        "rssi.ght",
+        "threatwatch:inventory_list",
+        ["ch-boulogne"],
+        ["Hôpital Manager", "Tomcat du portail patients", "Fin de vie", "RDP vu par un scan"],
+    ),
+    ("lecteur.boulogne", "threatwatch:inventory_list", ["ch-boulogne"], ["Carestream Vue PACS"]),
+    ("direction.ehpad", "threatwatch:inventory_list", ["ehpad-tilleuls"], ["AnyDesk"]),
+    ("analyste", "threatwatch:catalogue_list", [], ["Hôpital Manager", "TeamViewer"]),
     ("admin", "jobs:list", [], ["clé USB", "catalogue de démonstration"]),
 ]
 
@@ -168,6 +178,11 @@ def _history_is_there() -> None:
     assert PhishReport.objects.filter(kind="suspicious").count() == 2  # to triage
     kinds = set(Interaction.objects.values_list("kind", flat=True))
     assert {"open", "click", "submit", "learn", "report"} <= kinds
+    # declared inventories, matched against the snapshot like the scans
+    assert DeclaredProduct.objects.values("establishment").distinct().count() == 3
+    tomcat = DeclaredProduct.objects.get(name="Tomcat du portail patients")
+    exposed = {item.object_id for item in declared_exposures(["CVE-2025-24813"])}
+    assert tomcat.pk in exposed
     # webhooks: delivered ones and one that failed
     states = list(WebhookDelivery.objects.values_list("state", flat=True))
     assert states.count("failed") == 1

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import factory
 
-from rempart.threatwatch.models import Alert
+from rempart.threatwatch.models import Alert, DeclaredProduct
 
 
 class AlertFactory(factory.django.DjangoModelFactory):
@@ -19,4 +19,17 @@ class AlertFactory(factory.django.DjangoModelFactory):
     cve_id = "CVE-2024-6387"
 
 
-TENANT_FACTORIES = {Alert: AlertFactory}
+class DeclaredProductFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = DeclaredProduct
+
+    establishment = factory.SubFactory("rempart.tenancy.tests.factories.EstablishmentFactory")
+    category = "patient_record"
+    name = factory.Sequence(lambda n: f"Dossier patient {n}")
+    supplier = "Éditeur"
+    cpe_vendor = "apache"
+    cpe_product = "log4j"
+    version = "2.14.1"
+
+
+TENANT_FACTORIES = {Alert: AlertFactory, DeclaredProduct: DeclaredProductFactory}
