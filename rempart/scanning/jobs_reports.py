@@ -14,6 +14,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from rempart.core.grammar import of_establishment
 from rempart.jobs.runner import JobContext, job
 from rempart.scanning.models import Report
 from rempart.scanning.services.report_pdf import report_build
@@ -45,11 +46,11 @@ def build_report_job(context: JobContext, *, report_id: int) -> dict[str, Any]:
     report = Report.objects.select_related("establishment").get(pk=report_id)
     context.log(
         ngettext(
-            "Report of %(name)s over %(weeks)d week.",
-            "Report of %(name)s over %(weeks)d weeks.",
+            "Report %(of_name)s over %(weeks)d week.",
+            "Report %(of_name)s over %(weeks)d weeks.",
             report.weeks,
         )
-        % {"name": report.establishment.name, "weeks": report.weeks}
+        % {"of_name": of_establishment(report.establishment.name), "weeks": report.weeks}
     )
 
     def show(done: int, total: int, message: str) -> None:
