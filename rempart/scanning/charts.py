@@ -8,6 +8,7 @@ from typing import Any
 from django.utils.formats import date_format
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from rempart.core.charts import (
     ChartData,
@@ -48,7 +49,11 @@ def trend_chart(
         description=_describe(
             last + first,
             _("No vulnerability over the period."),
-            _("%(first)s vulnerabilities present at the start of the period, %(last)s now.")
+            ngettext(
+                "%(first)s vulnerability present at the start of the period, %(last)s now.",
+                "%(first)s vulnerabilities present at the start of the period, %(last)s now.",
+                first,
+            )
             % {"first": first, "last": last},
         ),
         x_label=_("Week"),

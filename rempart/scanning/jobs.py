@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext_lazy
+from django.utils.translation import ngettext, ngettext_lazy
 
 from rempart.engine.model import RateLimits, ScanJob
 from rempart.engine.runner import Progress, run_scan
@@ -175,7 +175,10 @@ def import_report_job(context: JobContext, *, scan_id: int) -> dict[str, Any]:
         context.progress(
             done,
             total,
-            message=_("%(done)s of %(total)s hosts written") % {"done": done, "total": total},
+            message=ngettext(
+                "%(done)s of %(total)s host written", "%(done)s of %(total)s hosts written", done
+            )
+            % {"done": done, "total": total},
         )
 
     try:
