@@ -17,12 +17,14 @@ from django.db import models
 from django.utils import formats, timezone, translation
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.functional import Promise
+from django.utils.html import format_html_join
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from rempart.audit.models import AuditEntry
 from rempart.audit.problems import ChainProblem
 from rempart.audit.verbs import actor_label, audited_model, verb_label
+from rempart.webhooks.events import SUBSCRIBABLE
 
 # Keys of `changes` written by services (model fields are named by their model instead).
 KEY_LABELS: dict[str, Promise] = {
@@ -179,6 +181,8 @@ def _coded(field: Any, value: Any) -> str:
     choices = dict(getattr(field, "flatchoices", None) or ())
     if isinstance(value, str) and value in choices:
         return str(choices[value])
+    if isinstance(field, models.BooleanField) and value in ("True", "False"):  # written as text
+        return _text(value == "True")
     return _text(value)
 
 
@@ -228,9 +232,25 @@ def _problem(value: Any, changes: Mapping[str, Any], model: Any) -> str:
         return _text(value)
 
 
+def _events(value: Any, changes: Mapping[str, Any], model: Any) -> str:
+    """Webhook events by their labels (`phishing.campaign.launched` is a code)."""
+    names = value if isinstance(value, list) else [value]
+    return "; ".join(str(SUBSCRIBABLE.get(str(name), name)) for name in names) or MISSING
+
+
+def _keys(value: Any, changes: Mapping[str, Any], model: Any) -> str:
+    """Keys of library items (`fr-mailbox-quota`): identifiers, shown as code."""
+    if not isinstance(value, list) or not all(isinstance(name, str) for name in value):
+        return _text(value)
+    return format_html_join(", ", "<code>{}</code>", ((name,) for name in value)) or MISSING
+
+
 SPECIAL_VALUES: dict[str, Callable[[Any, Mapping[str, Any], Any], str]] = {
+    "events": _events,
     "fields": _field_names,
+    "pages": _keys,
     "problem": _problem,
+    "templates": _keys,
 }
 
 

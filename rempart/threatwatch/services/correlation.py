@@ -281,7 +281,9 @@ class _Correlator:
         )
         return {
             "title": f"{match.cve_id} in {product.label}{suffix}"[:300],
-            "title_fr": f"{match.cve_id} dans {product.label}{suffix}"[:300],
+            # The CVE's own summary is English: the French title names the CVE and the product
+            # only, the summary is on the CVE's page (marked lang="en").
+            "title_fr": f"{match.cve_id} dans {product.label}"[:300],
             "evidence": evidence,
             "severity": severity,
             "confidence": match.confidence,
