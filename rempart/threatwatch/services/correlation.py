@@ -138,7 +138,7 @@ def _with_host_distro(products: list[ProductVersion], distro: str) -> list[Produ
     return [
         product
         if product.distro_build or set(product.candidates) & BANNER_NAMES_DISTRO
-        else replace(product, distro_build=f"{distro} host")
+        else replace(product, distro_build=distro)
         for product in products
     ]
 
