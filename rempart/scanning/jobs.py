@@ -111,7 +111,7 @@ def run_scan_job(context: JobContext, *, scan_id: int) -> dict[str, Any]:
     def show(event: Progress) -> None:
         context.progress(event.done, event.total, message=f"{event.phase}: {event.message}")
         if event.phase == "hosts" and event.message and event.done:
-            context.log(f"host done: {event.message}")
+            context.log(_("Host scanned: %(host)s") % {"host": event.message})
 
     result = run_scan(engine_job(scan), progress=show, should_stop=context.should_stop)
     payload = json.dumps(result.to_dict()).encode()
