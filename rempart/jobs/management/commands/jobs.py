@@ -40,7 +40,7 @@ class Command(BaseCommand):
             return
         run = _find(options["job_id"])
         _follow(run)
-        outcome = run.error_display or strip_tags(run.result_display)
+        outcome = run.error or strip_tags(run.result_display)
         self.stdout.write(f"{run.status}: {outcome}" if outcome else run.status)
         if run.status != JobStatus.SUCCEEDED:
             raise CommandError(f"job {run.status}", returncode=1)

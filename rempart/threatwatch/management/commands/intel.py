@@ -164,7 +164,7 @@ class Command(BaseCommand):
             run = job_run_inline(kind=kind, title=title, params=params, on_progress=show)
         if run.status != "succeeded":
             # a failed synchronisation says which source failed and why, nothing to add
-            raise CommandError(run.error_display)
+            raise CommandError(run.error)
         return run.result
 
     def _summary(self, name: str, result: dict[str, Any]) -> None:
