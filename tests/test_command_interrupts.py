@@ -116,7 +116,7 @@ def test_interrupted_intel_import_cancels_its_job_in_one_line(
     assert done.error_code == JobError.INTERRUPTED
     assert done.finished_at is not None
     assert done.lease_expires_at is None
-    assert f"interrupted ({name})" in done.log
+    assert f"({name})." in done.log  # "Interrupted (SIGTERM)." in the command's language
     with translation.override("fr"):
         assert done.error_display == "Interrompue depuis le terminal (Ctrl-C ou kill)."
 

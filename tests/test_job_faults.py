@@ -123,7 +123,8 @@ def test_sigkilled_worker_resumable_job_resumes_on_another(
     assert done.status == JobStatus.SUCCEEDED, (done.error, done.log)
     assert done.attempt == 2
     assert done.result == {"steps": 40, "attempt": 2}
-    assert done.log.count("queued again") == 1  # taken back once, by the reaper or the message
+    # taken back once, by the reaper or the message
+    assert done.log.count("remise en file d'attente") == 1
     assert done.error == ""
     assert done.lease_expires_at is None
 
@@ -174,6 +175,6 @@ def test_sigkilled_pool_child_job_is_resumed_and_the_worker_carries_on(
 
     assert done.status == JobStatus.SUCCEEDED, (done.error, done.log)
     assert done.attempt == 2
-    assert done.log.count("queued again") == 1
+    assert done.log.count("remise en file d'attente") == 1
     assert int(done.worker.rsplit(":", 1)[1]) != child
     assert worker.process.poll() is None

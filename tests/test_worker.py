@@ -107,7 +107,7 @@ def test_running_job_stops_when_cancelled(sending: Worker) -> None:
 
     assert done.status == JobStatus.CANCELLED, (done.error, done.log)
     assert time.monotonic() - asked < 20
-    assert "cancelled at the user's request" in done.log
+    assert "Annulée à la demande d'un utilisateur." in done.log  # the platform's language
     assert done.progress_done >= 1
     assert done.started_at is not None
     assert done.finished_at is not None
@@ -120,7 +120,8 @@ def test_failing_job_is_recorded_and_the_worker_carries_on(sending: Worker) -> N
 
     done = wait_for(sending, run, *FINISHED)
     assert done.status == JobStatus.FAILED
-    assert done.error == f"RuntimeError: {worker_jobs.FAILURE_MESSAGE} {marker}"
+    assert done.error == "Erreur inattendue\u00a0: le détail est dans le journal de la tâche."
+    assert f"RuntimeError: {worker_jobs.FAILURE_MESSAGE} {marker}" in done.log
     assert f"about to fail ({marker})" in done.log
     assert "Traceback" in done.log
     assert done.result == {}

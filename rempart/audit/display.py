@@ -17,15 +17,18 @@ from django.db import models
 from django.utils import formats, timezone, translation
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.functional import Promise
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from rempart.audit.models import AuditEntry
 from rempart.audit.problems import ChainProblem
 from rempart.audit.verbs import actor_label, audited_model, verb_label
+from rempart.webhooks.events import SUBSCRIBABLE
 
 # Keys of `changes` written by services (model fields are named by their model instead).
 KEY_LABELS: dict[str, Promise] = {
+    "active": _("Open only"),
     "added": _("added"),
     "anonymous": _("anonymous results"),
     "assignee": _("assigned to"),
@@ -47,6 +50,9 @@ KEY_LABELS: dict[str, Promise] = {
     "format": _("format"),
     "groups": _("groups"),
     "hosts": _("hosts"),
+    "overdue": _("Overdue"),
+    "q": _("Search"),
+    "severity": _("Severity"),
     "identified_approval_cleared": _("approval of identified results cleared"),
     "ignore_window": _("outside the scan windows"),
     "justification": _("justification"),
@@ -179,14 +185,16 @@ def _coded(field: Any, value: Any) -> str:
     choices = dict(getattr(field, "flatchoices", None) or ())
     if isinstance(value, str) and value in choices:
         return str(choices[value])
+    if isinstance(field, models.BooleanField) and value in ("True", "False"):  # written as text
+        return _text(value == "True")
     return _text(value)
 
 
 def _text(value: Any) -> str:
     if value is None or value in ("", []):
         return MISSING
-    if isinstance(value, bool):
-        return gettext("yes") if value else gettext("no")
+    if isinstance(value, bool) or value in ("true", "false"):  # "true": a query string's
+        return gettext("yes") if value in (True, "true") else gettext("no")
     if isinstance(value, list | tuple):
         return ", ".join(_text(item) for item in value)
     if isinstance(value, Mapping):
@@ -228,9 +236,31 @@ def _problem(value: Any, changes: Mapping[str, Any], model: Any) -> str:
         return _text(value)
 
 
+def _events(value: Any, changes: Mapping[str, Any], model: Any) -> str:
+    """Webhook events by their labels (`phishing.campaign.launched` is a code)."""
+    names = value if isinstance(value, list) else [value]
+    return "; ".join(str(SUBSCRIBABLE.get(str(name), name)) for name in names) or MISSING
+
+
+def _keys(value: Any, changes: Mapping[str, Any], model: Any) -> str:
+    """Keys of library items (`fr-mailbox-quota`): identifiers, shown as code."""
+    if not isinstance(value, list) or not all(isinstance(name, str) for name in value):
+        return _text(value)
+    return format_html_join(", ", "<code>{}</code>", ((name,) for name in value)) or MISSING
+
+
+def _code(value: Any, changes: Mapping[str, Any], model: Any) -> str:
+    """A file name or path: an identifier, shown as code."""
+    return format_html("<code>{}</code>", value) if isinstance(value, str) else _text(value)
+
+
 SPECIAL_VALUES: dict[str, Callable[[Any, Mapping[str, Any], Any], str]] = {
+    "events": _events,
     "fields": _field_names,
+    "file": _code,
+    "pages": _keys,
     "problem": _problem,
+    "templates": _keys,
 }
 
 

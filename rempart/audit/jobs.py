@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -13,7 +13,12 @@ from rempart.audit.problems import ChainProblem
 from rempart.jobs.runner import JobContext, job
 
 
-@job("audit.verify", resumable=True)  # a read: safe to run again
+def verify_result_describe(run: Any) -> str:
+    """The job pages' words for a verification (`describe` of `audit.verify`)."""
+    return verify_result_text(run.result)
+
+
+@job("audit.verify", resumable=True, describe=verify_result_describe)  # a read: run again
 def verify_chain_job(context: JobContext) -> dict[str, Any]:
     """Walk the whole audit log and report the first broken link."""
     context.log(_("Verifying the audit chain."))
@@ -42,10 +47,3 @@ def verify_result_text(result: Mapping[str, Any]) -> str:
         "seq": result.get("broken_at"),
         "reason": reason,
     }
-
-
-# Job kind -> the function that puts its result in words, for the job pages (a job's result
-# stays machine-readable JSON for the API and the command line).
-RESULT_TEXT: dict[str, Callable[[Mapping[str, Any]], str]] = {
-    "audit.verify": verify_result_text,
-}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from django.conf import settings
@@ -11,7 +12,10 @@ from django.utils.translation import gettext_lazy as _
 
 from rempart.core.actions import Action
 from rempart.core.models import TimeStampedModel
+from rempart.jobs.registry import REGISTRY
 from rempart.tenancy.access import establishments_for, is_operator_staff
+
+logger = logging.getLogger(__name__)
 
 
 class JobStatus(models.TextChoices):
@@ -127,6 +131,19 @@ class JobRun(TimeStampedModel):
         if self.error_code:
             return str(self.get_error_code_display())
         return self.error
+
+    @property
+    def result_display(self) -> str:
+        """A successful run's result in words (or safe HTML with a link), by its kind's
+        `describe`; "" when the kind has none. The raw result is never shown."""
+        kind = REGISTRY.get(self.kind)
+        if self.status != JobStatus.SUCCEEDED or kind is None or kind.describe is None:
+            return ""
+        try:
+            return kind.describe(self)
+        except (KeyError, TypeError, ValueError, AttributeError):  # a result of an older release
+            logger.warning("job %s: result not described", self.pk, exc_info=True)
+            return ""
 
     @property
     def percent(self) -> int:

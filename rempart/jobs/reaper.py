@@ -17,6 +17,7 @@ from django.db import transaction
 from django.db.models import F, Value
 from django.db.models.functions import Concat
 from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from rempart.jobs.lease import expired
 from rempart.jobs.models import CANCELLED_REASON, JobError, JobRun, JobStatus
@@ -65,12 +66,16 @@ def _resume(run: JobRun, now: dt.datetime) -> bool:
     from rempart.jobs.runner import run_job_task  # noqa: PLC0415  (the runner imports this module)
 
     line = f"the process running it stopped ({run.worker or 'unknown'}): queued again"
+    with translation.override(settings.LANGUAGE_CODE):  # the log is read in the UI
+        shown = _("The process running it stopped (%(process)s): queued again.") % {
+            "process": run.worker or "?"
+        }
     with transaction.atomic():
         if not _still_stale(run, now).update(
             status=JobStatus.QUEUED,
             lease_expires_at=None,
             worker="",
-            log=_log_line(now, line),
+            log=_log_line(now, shown),
             updated_at=now,
         ):
             return False
@@ -83,13 +88,18 @@ def _resume(run: JobRun, now: dt.datetime) -> bool:
 def _end(run: JobRun, now: dt.datetime, status: str, code: str) -> bool:
     process = "command" if run.inline else "process"
     line = f"the {process} running it stopped ({run.worker or 'unknown'}): {status}"
+    with translation.override(settings.LANGUAGE_CODE):  # the log is read in the UI
+        shown = _("The process running it stopped (%(process)s): %(status)s.") % {
+            "process": run.worker or "?",
+            "status": str(JobStatus(status).label).lower(),
+        }
     updated = _still_stale(run, now).update(
         status=status,
         error=_english(code),
         error_code=code,
         lease_expires_at=None,
         finished_at=now,
-        log=_log_line(now, line),
+        log=_log_line(now, shown),
         updated_at=now,
     )
     if not updated:

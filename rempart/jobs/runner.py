@@ -19,6 +19,8 @@ from typing import Any
 from celery import shared_task
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.translation import gettext as _
 
 from rempart.audit.services import audit_record
 from rempart.jobs.interrupt import STOP, CommandInterruptedError, deferred
@@ -26,9 +28,17 @@ from rempart.jobs.lease import LeaseKeeper, claim, is_expired, lease_deadline, o
 from rempart.jobs.lease import renew as lease_renew
 from rempart.jobs.models import JobError, JobRun, JobStatus
 from rempart.jobs.reaper import job_reap, run_abandon_hook
-from rempart.jobs.registry import REGISTRY, JobFunction, JobKind, job
+from rempart.jobs.registry import REGISTRY, JobFailedError, JobFunction, JobKind, job
 
-__all__ = ["REGISTRY", "JobCancelledError", "JobContext", "JobFunction", "JobLostError", "job"]
+__all__ = [
+    "REGISTRY",
+    "JobCancelledError",
+    "JobContext",
+    "JobFailedError",
+    "JobFunction",
+    "JobLostError",
+    "job",
+]
 logger = logging.getLogger(__name__)
 
 
@@ -142,13 +152,13 @@ def _call(kind: JobKind, context: JobContext, params: dict[str, Any]) -> _Outcom
     try:
         result = kind.func(context, **params) or {}
     except JobCancelledError:
-        context.note("cancelled at the user's request")
+        context.note(_("Cancelled at a user's request."))
         return _Outcome(JobStatus.CANCELLED)
     except JobLostError:
         return _Outcome(JobStatus.FAILED, lost=True)
     except KeyboardInterrupt as exc:
         name = exc.signal_name if isinstance(exc, CommandInterruptedError) else "Ctrl-C"
-        context.note(f"interrupted ({name})")
+        context.note(_("Interrupted (%(signal)s).") % {"signal": name})
         return _Outcome(JobStatus.CANCELLED, code=JobError.INTERRUPTED, interrupted=exc)
     except Exception as exc:  # a failed job records why, then the worker carries on
         # A command reports the error itself, and the traceback goes to the job's log, not to
@@ -158,8 +168,20 @@ def _call(kind: JobKind, context: JobContext, params: dict[str, Any]) -> _Outcom
         else:
             logger.exception("job %s failed", context.run.pk)
         context.note(traceback.format_exc(limit=5))
-        return _Outcome(JobStatus.FAILED, error=f"{type(exc).__name__}: {exc}")
+        return _Outcome(JobStatus.FAILED, error=failure_reason(exc))
     return _Outcome(JobStatus.SUCCEEDED, result=result)
+
+
+def failure_reason(exc: Exception) -> str:
+    """A failed run's error as the user reads it: the reason a job gave in the user's
+    language (`JobFailedError`, an `ApplicationError`'s message), else an unexpected error
+    whose details (the exception and its traceback) are in the run's log."""
+    if isinstance(exc, JobFailedError):
+        return str(exc)
+    message = getattr(exc, "message", None)
+    if isinstance(message, (str, Promise)) and str(message):
+        return str(message)
+    return _("Unexpected error: the details are in the job's log.")
 
 
 def _execute(run: JobRun, params: dict[str, Any], context: JobContext) -> JobRun:
@@ -257,7 +279,7 @@ def _cancel_queued(run: JobRun) -> bool:
         status=JobStatus.CANCELLED,
         finished_at=now,
         updated_at=now,
-        log=f"[{stamp}] cancelled before it started\n",
+        log=f"[{stamp}] {_('Cancelled before it started.')}\n",
     )
     if cancelled:
         run_abandon_hook(run.kind, run.params, JobStatus.CANCELLED)

@@ -8,6 +8,7 @@ from typing import Any
 from django.utils.formats import date_format
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from rempart.core.charts import (
     ChartData,
@@ -48,7 +49,11 @@ def trend_chart(
         description=_describe(
             last + first,
             _("No vulnerability over the period."),
-            _("%(first)s vulnerabilities present at the start of the period, %(last)s now.")
+            ngettext(
+                "%(first)s vulnerability present at the start of the period, %(last)s now.",
+                "%(first)s vulnerabilities present at the start of the period, %(last)s now.",
+                first,
+            )
             % {"first": first, "last": last},
         ),
         x_label=_("Week"),
@@ -76,7 +81,11 @@ def asset_class_chart(
         description=_describe(
             total,
             _("No open vulnerability."),
-            _("%(total)s open vulnerabilities; the most exposed class is %(first)s.")
+            ngettext(
+                "%(total)s open vulnerability; the most exposed class is %(first)s.",
+                "%(total)s open vulnerabilities; the most exposed class is %(first)s.",
+                total,
+            )
             % {"total": total, "first": AssetClass(classes[0][0]).label if classes else ""},
         ),
         x_label=_("Open vulnerabilities"),
@@ -105,7 +114,11 @@ def top_assets_chart(
         description=_describe(
             len(assets),
             _("No vulnerable asset."),
-            _("The %(count)s assets with the heaviest open vulnerabilities; first: %(first)s.")
+            ngettext(
+                "The asset with the heaviest open vulnerabilities: %(first)s.",
+                "The %(count)s assets with the heaviest open vulnerabilities; first: %(first)s.",
+                len(assets),
+            )
             % {"count": len(assets), "first": assets[0].label if assets else ""},
         ),
         x_label=_("Open vulnerabilities"),
@@ -135,8 +148,13 @@ def by_establishment_chart(
         description=_describe(
             total,
             _("No open vulnerability in the perimeter."),
-            _("%(total)s open vulnerabilities across %(count)s establishments.")
-            % {"total": total, "count": len(lines)},
+            _("%(total)s across %(count)s.")
+            % {
+                "total": ngettext("%(n)s open vulnerability", "%(n)s open vulnerabilities", total)
+                % {"n": total},
+                "count": ngettext("%(n)s establishment", "%(n)s establishments", len(lines))
+                % {"n": len(lines)},
+            },
         ),
         x_label=_("Open vulnerabilities"),
         y_label=_("Establishment"),

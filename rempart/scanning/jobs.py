@@ -7,13 +7,15 @@ import json
 from typing import Any
 
 from django.core.files.base import ContentFile
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext, ngettext_lazy
 
 from rempart.engine.model import RateLimits, ScanJob
 from rempart.engine.runner import Progress, run_scan
-from rempart.jobs.runner import JobCancelledError, JobContext, job
+from rempart.jobs.runner import JobCancelledError, JobContext, JobFailedError, job
 from rempart.scanning import jobs_reports  # noqa: F401  (registers scanning.report)
 from rempart.scanning.choices import ScanStatus
 from rempart.scanning.models import Scan
@@ -65,8 +67,59 @@ def scan_job_abandoned(params: dict[str, Any], status: str, reason: str) -> None
     ).update(status=final, error=reason[:2000], finished_at=now, updated_at=now)
 
 
+# Counts in a job's result and log, with their plural ("1 hôte", "2 hôtes").
+COUNTS = {
+    "hosts": ngettext_lazy("%(count)d host", "%(count)d hosts", "count"),
+    "services": ngettext_lazy("%(count)d service", "%(count)d services", "count"),
+    "new": ngettext_lazy("%(count)d new", "%(count)d new", "count"),
+    "fixed": ngettext_lazy("%(count)d fixed", "%(count)d fixed", "count"),
+    "reopened": ngettext_lazy("%(count)d reopened", "%(count)d reopened", "count"),
+    "fixed_findings": ngettext_lazy(
+        "%(count)d vulnerability fixed", "%(count)d vulnerabilities fixed", "count"
+    ),
+    "ignored": ngettext_lazy("%(count)d host ignored", "%(count)d hosts ignored", "count"),
+}
+
+
+def _count(name: str, value: Any) -> str:
+    return str(COUNTS[name] % {"count": int(value or 0)})
+
+
+def _scan_link(run: Any, text: str) -> str:
+    """`text`, then a link to the run's scan page (when the run names its establishment)."""
+    scan_id = run.result.get("scan")
+    if run.establishment is None or not scan_id:
+        return text
+    url = reverse("scanning:scan_detail", args=[run.establishment.slug, scan_id])
+    return format_html('{} <a href="{}">{}</a>', text, url, _("See the scan"))
+
+
+def scan_result_text(run: Any) -> str:
+    """A scan's result in words, with a link to the scan (`describe` of `scanning.scan`)."""
+    result = run.result
+    text = _("%(hosts)s; vulnerabilities: %(new)s, %(fixed)s, %(reopened)s.") % {
+        "hosts": _count("hosts", result.get("hosts")),
+        "new": _count("new", result.get("new")),
+        "fixed": _count("fixed", result.get("fixed")),
+        "reopened": _count("reopened", result.get("reopened")),
+    }
+    return _scan_link(run, text)
+
+
+def import_result_text(run: Any) -> str:
+    """An import's result in words, with a link to the scan (`describe` of `scanning.import`)."""
+    result = run.result
+    text = _("Report imported: %(hosts)s, %(services)s, %(fixed)s, %(ignored)s.") % {
+        "hosts": _count("hosts", result.get("hosts")),
+        "services": _count("services", result.get("services")),
+        "fixed": _count("fixed_findings", result.get("fixed")),
+        "ignored": _count("ignored", result.get("ignored")),
+    }
+    return _scan_link(run, text)
+
+
 # Not resumable: a scan sends traffic within a window, and its partial results are lost.
-@job("scanning.scan", on_abandon=scan_job_abandoned)
+@job("scanning.scan", on_abandon=scan_job_abandoned, describe=scan_result_text)
 def run_scan_job(context: JobContext, *, scan_id: int) -> dict[str, Any]:
     """Scan, then import: the job's progress follows the hosts being scanned."""
     scan = Scan.objects.select_related("establishment").get(pk=scan_id)
@@ -90,11 +143,11 @@ def run_scan_job(context: JobContext, *, scan_id: int) -> dict[str, Any]:
         scan_fail(scan, str(getattr(exc, "message", exc)))
         raise
     context.log(scan_summary_text(summary))
-    context.log(_("Known vulnerabilities: %(count)s") % {"count": correlate_seen(scan)})
+    context.log(_("Known vulnerabilities: %(count)s.") % {"count": correlate_seen(scan)})
     if result.status == "cancelled":
         raise JobCancelledError
     if result.status == "failed":
-        raise RuntimeError(scan.error or _("The scan failed."))
+        raise JobFailedError(scan.error or _("The scan failed."))
     return {
         "scan": str(scan.public_id),
         "hosts": summary.hosts,
@@ -113,7 +166,9 @@ def import_job_abandoned(params: dict[str, Any], status: str, reason: str) -> No
 
 
 # Resumable: batches already written are rewritten identically.
-@job("scanning.import", resumable=True, on_abandon=import_job_abandoned)
+@job(
+    "scanning.import", resumable=True, on_abandon=import_job_abandoned, describe=import_result_text
+)
 def import_report_job(context: JobContext, *, scan_id: int) -> dict[str, Any]:
     """Write a checked report into the inventory (`services.imports`); run again for the
     same scan, it resumes: the batches already written are rewritten identically."""

@@ -7,6 +7,8 @@ from typing import Any
 from django import template
 from django.forms import BoundField
 
+from rempart.core import grammar
+
 register = template.Library()
 
 SELECT_WIDGETS = {"Select", "SelectMultiple", "NullBooleanSelect"}
@@ -63,3 +65,16 @@ def status_badge(status: str) -> str:
 @register.filter
 def model_name(obj: Any) -> str:
     return str(obj._meta.model_name)
+
+
+@register.filter
+def of_establishment(name: Any) -> str:
+    """ "of <name>" in the active language: « du CH Alpha », « de l'EHPAD Les Tilleuls »,
+    « d'Annecy » in French (`rempart.core.grammar`)."""
+    return grammar.of_establishment(str(name))
+
+
+@register.filter
+def at_establishment(name: Any) -> str:
+    """ "at <name>" in French: « au CH Alpha », « à l'EHPAD Les Tilleuls »."""
+    return grammar.at_establishment(str(name))

@@ -6,9 +6,11 @@ from typing import Any
 
 import pytest
 from django.test import Client
+from django.utils import translation
 
+from rempart.core.errors import ApplicationError
 from rempart.jobs.models import JobError, JobRun, JobStatus
-from rempart.jobs.runner import JobContext, job, job_run_inline
+from rempart.jobs.runner import JobContext, JobFailedError, job, job_run_inline
 from rempart.jobs.tests.factories import JobRunFactory
 
 pytestmark = pytest.mark.django_db
@@ -26,6 +28,18 @@ def _count(context: JobContext, *, upto: int) -> dict[str, Any]:
 @job("tests.boom")
 def _boom(context: JobContext) -> None:
     raise RuntimeError("disk full")
+
+
+@job("tests.refused")
+def _refused(context: JobContext, *, why: str) -> None:
+    if why == "application":
+        raise ApplicationError("Le périmètre est vide.")
+    raise JobFailedError("Le support n'est pas monté.")
+
+
+@job("tests.described", describe=lambda run: f"{run.result['count']} lignes écrites.")
+def _described(context: JobContext) -> dict[str, Any]:
+    return {"count": 3, "files": ["a.csv"]}
 
 
 def test_inline_run_reports_progress_and_result() -> None:
@@ -46,12 +60,47 @@ def test_inline_run_reports_progress_and_result() -> None:
     assert run.finished_at
 
 
-def test_failure_is_recorded() -> None:
-    run = job_run_inline(kind="tests.boom", title="boom")
+def test_failure_is_recorded_in_french_with_its_details_in_the_log() -> None:
+    with translation.override("fr"):
+        run = job_run_inline(kind="tests.boom", title="boom")
     run.refresh_from_db()
     assert run.status == JobStatus.FAILED
-    assert run.error == "RuntimeError: disk full"
+    assert run.error == "Erreur inattendue\u00a0: le détail est dans le journal de la tâche."
     assert "Traceback" in run.log
+    assert "RuntimeError: disk full" in run.log
+
+
+@pytest.mark.parametrize(
+    ("why", "shown"),
+    [("application", "Le périmètre est vide."), ("job", "Le support n'est pas monté.")],
+)
+def test_a_reason_given_by_the_job_is_shown_without_an_exception_name(why: str, shown: str) -> None:
+    with translation.override("fr"):
+        run = job_run_inline(kind="tests.refused", title="refused", params={"why": why})
+    assert run.status == JobStatus.FAILED
+    assert run.error == shown
+    assert "Error" not in run.error
+
+
+def test_a_result_is_shown_in_words_never_as_a_python_repr(
+    personas: dict[str, Any], establishment_a: Any
+) -> None:
+    described = job_run_inline(
+        kind="tests.described", title="described", establishment=establishment_a
+    )
+    counted = job_run_inline(
+        kind="tests.count", title="counted", establishment=establishment_a, params={"upto": 2}
+    )
+    client = Client()
+    client.force_login(personas["bob"])
+    page = client.get(f"/jobs/{described.public_id}/").content.decode()
+    assert "3 lignes écrites." in page
+    assert "{'" not in page
+    assert "a.csv" not in page
+    # a kind without words for its result shows none (its JSON stays for the API)
+    page = client.get(f"/jobs/{counted.public_id}/").content.decode()
+    assert "{'" not in page
+    assert "counted" not in page.split("job-status")[1].split("log-output")[0]
 
 
 def test_live_page_polls_until_finished(personas: dict[str, Any], establishment_a: Any) -> None:

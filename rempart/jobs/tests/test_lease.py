@@ -59,7 +59,7 @@ def test_resumable_worker_run_goes_back_to_the_queue(
     run.refresh_from_db()
     assert run.status == JobStatus.QUEUED
     assert run.lease_expires_at is None
-    assert "queued again" in run.log
+    assert "remise en file d'attente" in run.log
     assert run.error_code == ""
 
 

@@ -24,7 +24,7 @@ def catalog_import(*, actor: Any, snapshot: Path = SNAPSHOT) -> Any:
     """Import the catalog snapshot shipped with Rempart (files only: no synchronisation)."""
     return job_run_inline(
         kind="threatwatch.import",
-        title="intel import catalogue de démonstration (hors ligne)",
+        title="Import du catalogue de démonstration (hors ligne)",
         actor=actor,
         params={"paths": [str(snapshot)]},
     )
@@ -46,7 +46,7 @@ def export_to_missing_key(*, actor: Any) -> Any:
         with translation.override("fr"):
             return job_run_inline(
                 kind="threatwatch.export",
-                title="intel export-bundle vers la clé USB de la sonde hors ligne",
+                title="Export du catalogue vers la clé USB de la sonde hors ligne",
                 actor=actor,
                 params={"path": MISSING_USB_KEY},
             )

@@ -21,8 +21,8 @@ from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from rempart.core.grammar import french_with
 from rempart.phishing.choices import LegalBasis, ResultsMode
-from rempart.phishing.grammar import french_with
 from rempart.phishing.models import Campaign, Recipient
 from rempart.tenancy.choices import ContactRole, EstablishmentCategory
 from rempart.tenancy.models import Contact

@@ -25,7 +25,7 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
 from rempart.core.errors import ApplicationError
-from rempart.phishing.grammar import french_with
+from rempart.core.grammar import french_with
 from rempart.phishing.sending import qr
 
 VARIABLES = (

@@ -13,9 +13,9 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
+from rempart.core.grammar import french_with
 from rempart.phishing.campaigns.services import campaign_approve, campaign_submit
 from rempart.phishing.choices import CampaignStatus, TargetState
-from rempart.phishing.grammar import french_with
 from rempart.phishing.models import Campaign, Target
 from rempart.phishing.results.report_pdf import campaign_report_pdf
 from rempart.phishing.sending.rendering import render_message, target_context

@@ -21,9 +21,9 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
+from rempart.core.grammar import of_establishment
 from rempart.core.http import client_ip
 from rempart.phishing.choices import AfterSubmit, InteractionKind, TeachableOn
-from rempart.phishing.grammar import of_establishment
 from rempart.phishing.models import Target
 from rempart.phishing.sending.rendering import establishment_context, render_page, tracking_url
 from rempart.phishing.settings.library import cues_for

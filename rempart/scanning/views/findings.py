@@ -82,7 +82,7 @@ def finding_detail(
             "comments": finding.comments.select_related("author"),
             "can_change": access.can(request.user, Action.CHANGE, establishment),
             "can_manage": access.can(request.user, Action.MANAGE, establishment),
-            "accept_form": AcceptRiskForm(),
+            "accept_form": AcceptRiskForm(auto_id="id_accept_%s"),
             "reason_form": ReasonForm(),
             "comment_form": CommentForm(),
             "assign_form": AssignForm(

@@ -107,7 +107,7 @@ def scope_detail(
             )[:10],
             "authorisation_form": AuthorisationForm(),
             "window_form": WindowForm(),
-            "schedule_form": ScheduleForm(),
+            "schedule_form": ScheduleForm(auto_id="id_schedule_%s"),
             "can_manage": access.can(request.user, Action.MANAGE, establishment),
         },
     )

@@ -138,7 +138,7 @@ def _with_host_distro(products: list[ProductVersion], distro: str) -> list[Produ
     return [
         product
         if product.distro_build or set(product.candidates) & BANNER_NAMES_DISTRO
-        else replace(product, distro_build=f"{distro} host")
+        else replace(product, distro_build=distro)
         for product in products
     ]
 
@@ -281,7 +281,9 @@ class _Correlator:
         )
         return {
             "title": f"{match.cve_id} in {product.label}{suffix}"[:300],
-            "title_fr": f"{match.cve_id} dans {product.label}{suffix}"[:300],
+            # The CVE's own summary is English: the French title names the CVE and the product
+            # only, the summary is on the CVE's page (marked lang="en").
+            "title_fr": f"{match.cve_id} dans {product.label}"[:300],
             "evidence": evidence,
             "severity": severity,
             "confidence": match.confidence,

@@ -144,7 +144,7 @@ def test_bare_versions_on_a_distribution_host_are_tentative(
     correlate_services(webs)  # the SSH service is not part of this run: still seen
     on_debian = Finding.objects.get(asset=debian, key="CVE-2022-41741")
     assert on_debian.confidence == "tentative"
-    assert "Debian host" in on_debian.evidence
+    assert "(Debian)" in on_debian.evidence
     assert Finding.objects.get(asset=alone, key="CVE-2022-41741").confidence == "firm"
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from pathlib import Path
 from typing import Any
 
@@ -12,8 +13,9 @@ from rest_framework.test import APIClient
 from rempart.accounts.services import api_token_create
 from rempart.scanning.tests.factories import FindingFactory
 from rempart.threatwatch.importers.pipeline import catalog_import_files
-from rempart.threatwatch.models import Advisory, AdvisoryCve, Cve
+from rempart.threatwatch.models import Advisory, AdvisoryCve, Cve, KevEntry
 from rempart.threatwatch.tests.catalog import real_catalog
+from tests.french_text import problems
 
 pytestmark = pytest.mark.django_db
 
@@ -46,6 +48,31 @@ def test_cve_page_shows_kev_certfr_and_only_assets_in_reach(
     assert "CH Alpha" in page
     assert "EHPAD Bravo" not in page
     assert client.get("/intel/cve/CVE-1900-0001/").status_code == 404
+
+
+def test_english_texts_of_the_sources_are_marked_as_english(
+    personas: dict[str, Any], catalog: None
+) -> None:
+    # given: a CVE with an English title, description and KEV name
+    cve = Cve.objects.get(cve_id="CVE-2021-41773")
+    Cve.objects.filter(pk=cve.pk).update(title="Path traversal in the HTTP server")
+    KevEntry.objects.update_or_create(
+        cve_id=cve.cve_id,
+        defaults={"name": "Apache HTTP Server Path Traversal", "date_added": "2021-11-03"},
+    )
+    client = Client()
+    client.force_login(personas["alice"])
+    # when
+    page = client.get("/intel/cve/CVE-2021-41773/", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    search = client.get("/intel/?q=CVE-2021-41773", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    # then: shown, inside elements marked lang="en", so the French checker reads no English
+    assert '<p class="lead" lang="en">Path traversal in the HTTP server</p>' in page
+    assert '<p lang="en">' + html.escape(cve.description, quote=True)[:40] in page
+    assert '<span class="small" lang="en">Apache HTTP Server Path Traversal</span>' in page
+    assert '<td lang="en">Path traversal in the HTTP server</td>' in search
+    # (the CERT-FR title, French, names the product "Apache HTTP Server")
+    assert set(problems(page).get("english", [])) <= {"server"}, problems(page)
+    assert "english" not in problems(search), problems(search)
 
 
 def test_search_and_product_version_check(personas: dict[str, Any], catalog: None) -> None:

@@ -12,11 +12,13 @@ import pytest
 from django.test import Client
 from django.utils import translation
 
+from rempart.accounts.tests.factories import UserFactory
 from rempart.jobs.runner import job_run_inline
 from rempart.threatwatch.models import EpssScore, SourceStatus
 from rempart.threatwatch.sync import HttpClient, catalog_sync, sync_settings
 from rempart.threatwatch.templatetags.threatwatch import intel_problem
 from rempart.threatwatch.tests.replay import NVD_PATH, ReplayServer, Sleeps
+from tests.french_text import problems
 
 pytestmark = pytest.mark.django_db
 ENTITIES = b"""<?xml version='1.0' encoding='UTF-8'?>
@@ -74,12 +76,32 @@ def test_an_offline_sync_job_is_failed_not_succeeded(offline: None) -> None:
         run = job_run_inline(kind="threatwatch.sync", title="sync", params={})
     # then
     assert run.status == "failed"
-    assert "SyncFailedError: La synchronisation des 4 sources a échoué" in run.error
+    assert run.error.startswith("La synchronisation des 4 sources a échoué")
     assert "NVD — http://127.0.0.1:" in run.error
     assert "connexion impossible (connexion refusée)" in run.error
     assert "URLError" not in run.error
     assert run.percent < 100
     assert "NVD\u00a0: 0 modification, 1 erreur (échec)" in run.log
+
+
+def test_the_page_of_an_offline_sync_job_shows_a_failure_in_french(offline: None) -> None:
+    # given: the "Synchronise now" job of an administrator, run with every source offline
+    admin = UserFactory()
+    with translation.override("fr"):
+        run = job_run_inline(kind="threatwatch.sync", title="sync", actor=admin, params={})
+    client = Client()
+    client.force_login(admin)
+    # when
+    page = client.get(f"/jobs/{run.public_id}/", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    # then: failed, not succeeded, with the French reason, no Python repr, no exception name
+    assert 'data-status="failed">Échouée<' in page
+    assert "Réussie" not in page
+    assert "La synchronisation des 4 sources a échoué" in html.unescape(page)
+    assert "connexion impossible (connexion refusée)" in html.unescape(page)
+    assert "100 %" not in page
+    found = problems(page)
+    assert "repr" not in found, found
+    assert "english" not in found, found
 
 
 def test_a_partly_failed_sync_says_which_sources_are_up_to_date(server: ReplayServer) -> None:

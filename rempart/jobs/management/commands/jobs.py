@@ -12,6 +12,7 @@ from typing import Any
 from uuid import UUID
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.html import strip_tags
 from tqdm import tqdm
 
 from rempart.jobs.lease import is_expired
@@ -39,7 +40,8 @@ class Command(BaseCommand):
             return
         run = _find(options["job_id"])
         _follow(run)
-        self.stdout.write(f"{run.status}: {run.error or run.result}")
+        outcome = run.error or strip_tags(run.result_display)
+        self.stdout.write(f"{run.status}: {outcome}" if outcome else run.status)
         if run.status != JobStatus.SUCCEEDED:
             raise CommandError(f"job {run.status}", returncode=1)
 

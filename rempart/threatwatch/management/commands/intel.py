@@ -23,7 +23,6 @@ from tqdm import tqdm
 
 from rempart.jobs.models import JobRun
 from rempart.jobs.runner import job_run_inline
-from rempart.threatwatch.jobs import SyncFailedError
 from rempart.threatwatch.models import Advisory, CpeMatch, Cve, EpssScore, KevEntry, SourceStatus
 from rempart.threatwatch.services.lookup import CpeLookupError, lookup_cpe23
 from rempart.threatwatch.services.pending import (
@@ -165,7 +164,7 @@ class Command(BaseCommand):
             run = job_run_inline(kind=kind, title=title, params=params, on_progress=show)
         if run.status != "succeeded":
             # a failed synchronisation says which source failed and why, nothing to add
-            raise CommandError(run.error.removeprefix(f"{SyncFailedError.__name__}: "))
+            raise CommandError(run.error)
         return run.result
 
     def _summary(self, name: str, result: dict[str, Any]) -> None:

@@ -101,3 +101,10 @@ def of_establishment(name: str) -> str:
     if (get_language() or "fr").startswith("fr"):
         return french_with("de", name)
     return pgettext("of an establishment", "of %(name)s") % {"name": name}
+
+
+def at_establishment(name: str) -> str:
+    """ "at <name>" in the active language: « au CH Alpha », « à l'EHPAD Les Tilleuls »."""
+    if (get_language() or "fr").startswith("fr"):
+        return french_with("à", name)
+    return pgettext("at an establishment", "at %(name)s") % {"name": name}
