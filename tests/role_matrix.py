@@ -106,6 +106,11 @@ def _api_membership(world: Any) -> dict[str, Any]:
     return {"establishment": world.a.slug, "user": world.outsider.email, "role": "viewer"}
 
 
+def _bulk(world: Any) -> dict[str, Any]:
+    """The bulk form of the findings list with A's finding selected."""
+    return {"findings": [str(world.first("scanning.Finding").public_id)]}
+
+
 ACCEPT = {"reason": "Compensating measure in place", "until": _until}
 W = Write
 WRITES: list[Write] = [
@@ -191,6 +196,26 @@ WRITES: list[Write] = [
             ("reopen", "reopen a finding"),
             ("assign", "assign a finding"),
             ("comment", "comment on a finding"),
+        )
+    ],
+    W(
+        "scanning:finding_bulk",
+        MANAGE,
+        values={"action": "accept"},
+        body=lambda world: {**_bulk(world), "bulk-reason": "Isolated", "bulk-until": _until()},
+        summary="accept the risk of selected findings",
+    ),
+    *[
+        W(
+            "scanning:finding_bulk",
+            CHANGE,
+            values={"action": action},
+            body=lambda world: {**_bulk(world), "bulk-fp-reason": "Checked"},
+            summary=summary,
+        )
+        for action, summary in (
+            ("false-positive", "mark selected findings as false positives"),
+            ("assign", "assign selected findings"),
         )
     ],
     W("scanning:scan_launch", CHANGE, summary="launch a scan"),

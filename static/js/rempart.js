@@ -15,3 +15,13 @@ document.addEventListener("submit", function (event) {
   var message = event.target.getAttribute && event.target.getAttribute("data-confirm");
   if (message && !window.confirm(message)) { event.preventDefault(); }
 });
+// Tables: the header checkbox selects every row of the page for a bulk action.
+document.addEventListener("change", function (event) {
+  var box = event.target;
+  var field = box.getAttribute && box.getAttribute("data-select-all");
+  if (!field) { return; }
+  var form = box.closest("form") || document;
+  form.querySelectorAll('input[type="checkbox"][name="' + field + '"]').forEach(function (row) {
+    row.checked = box.checked;
+  });
+});
