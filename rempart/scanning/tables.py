@@ -211,12 +211,12 @@ class ScopeTable(RempartTable):
         return str(record.name)
 
     def render_targets(self, record: Any) -> Any:
-        text = ", ".join(record.target_lines)
+        text = ", ".join(record.target_lines())
         shown = text if len(text) <= TARGETS_SHOWN else text[: TARGETS_SHOWN - 1] + "…"
         return format_html('<code class="small">{}</code>', shown)
 
     def value_targets(self, record: Any) -> str:
-        return ", ".join(record.target_lines)
+        return ", ".join(record.target_lines())
 
     def render_authorisation(self, value: Any) -> Any:
         if value is None:
