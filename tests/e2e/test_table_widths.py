@@ -12,7 +12,14 @@ from django.utils import timezone
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
-LONG = "x" * 200  # no space: the longest unbroken value a scope name takes
+LONG = "x" * 200  # no space: the longest unbroken value a name takes
+
+
+def _long(prefix: str) -> str:
+    """`prefix` and unbroken text, 200 characters in all (the names' maximum length)."""
+    return prefix + "x" * (200 - len(prefix))
+
+
 VIEWPORTS = ({"width": 390, "height": 844}, {"width": 1440, "height": 900})
 PAGES = [
     "/e/ch-alpha/findings/",
@@ -23,6 +30,9 @@ PAGES = [
     "/e/ch-alpha/jobs/",
     "/operator/audit/",
     "/jobs/",
+    "/e/ch-alpha/phishing/",
+    "/e/ch-alpha/phishing/groups/",
+    "/e/ch-alpha/phishing/templates/",
 ]
 
 
@@ -36,17 +46,30 @@ def _long_values(establishment: Any, actor: Any) -> None:
         ScopeFactory,
     )
 
-    scope = ScopeFactory(establishment=establishment, name="Réseau-" + LONG)
+    scope = ScopeFactory(establishment=establishment, name=_long("Réseau-"))
     ScanFactory(establishment=establishment, scope=scope, finished_at=timezone.now())
-    asset = AssetFactory(establishment=establishment, name="poste-" + LONG, os_guess=LONG)
+    asset = AssetFactory(establishment=establishment, name=_long("poste-"), os_guess=LONG)
     FindingFactory(establishment=establishment, asset=asset, title_fr="Bannière " + LONG, key=LONG)
     audit_record(
         actor=actor,
         verb="scanning.scope.updated",
         target=scope,
-        changes={"name": ["Réseau", "Réseau-" + LONG], "reason": LONG},
+        changes={"name": ["Réseau", _long("Réseau-")], "reason": LONG},
     )
     JobRun.objects.create(kind="audit.verify", title="Tâche " + LONG, establishment=establishment)
+    _long_phishing(establishment)
+
+
+def _long_phishing(establishment: Any) -> None:
+    from rempart.phishing.tests.factories import (
+        CampaignFactory,
+        EmailTemplateFactory,
+        RecipientGroupFactory,
+    )
+
+    CampaignFactory(establishment=establishment, name=_long("Campagne-"))
+    RecipientGroupFactory(establishment=establishment, name=_long("Service-"), description=LONG)
+    EmailTemplateFactory(establishment=establishment, name=_long("Modèle-"), subject=LONG)
 
 
 def _too_wide(page: Any, base: str) -> dict[str, int]:
