@@ -33,6 +33,9 @@ PAGES = [
     "/e/ch-alpha/phishing/",
     "/e/ch-alpha/phishing/groups/",
     "/e/ch-alpha/phishing/templates/",
+    "/intel/",
+    "/e/",
+    "/e/ch-alpha/webhooks/",
 ]
 
 
@@ -70,6 +73,16 @@ def _long_phishing(establishment: Any) -> None:
     CampaignFactory(establishment=establishment, name=_long("Campagne-"))
     RecipientGroupFactory(establishment=establishment, name=_long("Service-"), description=LONG)
     EmailTemplateFactory(establishment=establishment, name=_long("Modèle-"), subject=LONG)
+    _long_webhook(establishment)
+
+
+def _long_webhook(establishment: Any) -> None:
+    from rempart.webhooks.tests.factories import WebhookDeliveryFactory, WebhookEndpointFactory
+
+    endpoint = WebhookEndpointFactory(
+        establishment=establishment, name=_long("SIEM-"), url="https://siem.example.org/" + LONG
+    )
+    WebhookDeliveryFactory(establishment=establishment, endpoint=endpoint, last_error=LONG)
 
 
 def _too_wide(page: Any, base: str) -> dict[str, int]:

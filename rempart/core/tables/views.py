@@ -6,17 +6,21 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from django.contrib import messages
 from django.core.paginator import InvalidPage
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
 
 from rempart.core.exports import CSV_TYPE, XLSX_TYPE, csv_lines, xlsx_bytes
 from rempart.core.tables.base import PER_PAGE_CHOICES, PER_PAGE_DEFAULT, RempartTable
 
 EXPORT_FORMATS = ("csv", "xlsx")
+# Beyond this, an export is refused (an XLSX is built in memory): narrow the filters.
+MAX_EXPORT_ROWS = 100_000
 EXPORT_PARAM = "export"
 # Parameters of the table itself, dropped when its filters are carried to another address.
 TABLE_PARAMS = ("sort", "page", "per_page", EXPORT_PARAM)
@@ -108,12 +112,23 @@ def export_response(
     on_export: Callable[[str, int], None] | None = None,
 ) -> HttpResponseBase:
     """The whole sorted, filtered list as a CSV (streamed) or XLSX file. `on_export` is
-    called with the format and the row count (to audit the export) before it is written."""
+    called with the format and the row count (to audit the export) before it is written.
+    Too long a list is refused with a message on the list itself."""
     sort = request.GET.get("sort")
     if sort:
         table.order_by = (sort,)
+    count = len(table.rows)
+    if count > MAX_EXPORT_ROWS:
+        messages.error(
+            request,
+            _("%(count)d rows are too many to export (at most %(max)d): narrow the filters.")
+            % {"count": count, "max": MAX_EXPORT_ROWS},
+        )
+        query = request.GET.copy()
+        query.pop(EXPORT_PARAM, None)
+        return redirect(f"{request.path}?{query.urlencode()}")
     if on_export is not None:
-        on_export(fmt, len(table.rows))
+        on_export(fmt, count)
     header, rows = _rows(table)
     filename = f"{table.export_name}-{timezone.localdate():%Y-%m-%d}.{fmt}"
     response: HttpResponseBase

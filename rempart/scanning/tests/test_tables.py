@@ -137,3 +137,15 @@ def test_long_unbroken_values_are_in_the_wrapper(
     html = _client(personas["bob"]).get("/e/ch-alpha/scopes/").content.decode()
     assert 'class="table-responsive rempart-table-wrap"' in html
     assert "x" * 225 in html
+
+
+def test_too_long_an_export_is_refused(
+    personas: dict[str, Any], scans: list[Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from rempart.core.tables import views
+
+    monkeypatch.setattr(views, "MAX_EXPORT_ROWS", 2)
+    response = _client(personas["bob"]).get("/e/ch-alpha/scans/", {"export": "csv"})
+    assert response.status_code == 302
+    assert "export" not in response["Location"]
+    assert not AuditEntry.objects.filter(verb="scanning.scans.exported").exists()
