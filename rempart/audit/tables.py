@@ -9,23 +9,25 @@ from django.template.loader import render_to_string
 from django.utils.translation import gettext_lazy as _
 
 from rempart.audit.display import EntryView, present
-from rempart.core.tables import DateTimeColumn, RempartTable
+from rempart.core.tables import NARROW, WIDE, DateTimeColumn, RempartTable
 
 
 class AuditEntryTable(RempartTable):
     """Entries are put in words for the shown page only (one query for finding titles)."""
 
-    seq = tables.Column(verbose_name="#")
+    seq = tables.Column(verbose_name="#", attrs=NARROW)
     created_at = DateTimeColumn(verbose_name=_("Timestamp"))
-    actor = tables.Column(verbose_name=_("Actor"), accessor="actor_label")
+    actor = tables.Column(verbose_name=_("Actor"), accessor="actor_label", attrs=WIDE)
     establishment = tables.Column(
         verbose_name=_("Establishment"), order_by=("establishment__name",)
     )
     verb = tables.Column(
         verbose_name=_("Action"), attrs={"td": {"data-verb": lambda record: record.verb}}
     )
-    object = tables.Column(verbose_name=_("Object"), accessor="object_repr", orderable=False)
-    changes = tables.Column(verbose_name=_("Changes"), orderable=False, empty_values=())
+    object = tables.Column(
+        verbose_name=_("Object"), accessor="object_repr", orderable=False, attrs=WIDE
+    )
+    changes = tables.Column(verbose_name=_("Changes"), orderable=False, empty_values=(), attrs=WIDE)
     ip_address = tables.Column(verbose_name=_("Source IP"), orderable=False)
 
     class Meta(RempartTable.Meta):

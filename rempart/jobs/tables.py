@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from rempart.core.tables import DateTimeColumn, RempartTable
+from rempart.core.tables import WIDE, DateTimeColumn, RempartTable
 from rempart.core.templatetags.rempart import status_badge
 from rempart.jobs.models import JobRun, JobStatus
 
@@ -25,7 +25,7 @@ class JobRunFilterSet(django_filters.FilterSet):  # type: ignore[misc]
 
 
 class JobRunTable(RempartTable):
-    title = tables.Column(verbose_name=_("Job"))
+    title = tables.Column(verbose_name=_("Job"), attrs=WIDE)
     establishment = tables.Column(
         verbose_name=_("Establishment"), order_by=("establishment__name",)
     )

@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from rempart.core.tables import DateColumn, RempartTable
+from rempart.core.tables import WIDE, DateColumn, RempartTable
 from rempart.phishing.choices import CampaignStatus, Difficulty
 from rempart.phishing.models import Campaign, EmailTemplate, RecipientGroup
 from rempart.phishing.results import stats
@@ -68,7 +68,7 @@ class CampaignTable(EstablishmentTable):
     """The funnel of the shown page is read in two queries (`stats.campaigns_compared`);
     rates of fewer than 5 people are never shown."""
 
-    name = tables.Column(verbose_name=_("Campaign"))
+    name = tables.Column(verbose_name=_("Campaign"), attrs=WIDE)
     status = tables.Column(verbose_name=_("Status"))
     sent = tables.Column(verbose_name=_("Sent"), orderable=False, empty_values=(), attrs=RATE)
     clicked = tables.Column(
@@ -117,8 +117,8 @@ class CampaignTable(EstablishmentTable):
 
 
 class GroupTable(EstablishmentTable):
-    name = tables.Column(verbose_name=_("Group"))
-    description = tables.Column(verbose_name=_("Description"), orderable=False)
+    name = tables.Column(verbose_name=_("Group"), attrs=WIDE)
+    description = tables.Column(verbose_name=_("Description"), orderable=False, attrs=WIDE)
     recipient_count = tables.Column(verbose_name=_("Recipients"), attrs=RATE)
 
     export_name = "groupes-destinataires"
@@ -137,8 +137,8 @@ class GroupTable(EstablishmentTable):
 
 
 class TemplateTable(EstablishmentTable):
-    name = tables.Column(verbose_name=_("Template"))
-    subject = tables.Column(verbose_name=_("Subject"))
+    name = tables.Column(verbose_name=_("Template"), attrs=WIDE)
+    subject = tables.Column(verbose_name=_("Subject"), attrs=WIDE)
     difficulty = tables.Column(verbose_name=_("Difficulty"))
     premise_alignment = tables.Column(verbose_name=_("Premise alignment"))
 

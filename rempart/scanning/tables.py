@@ -10,7 +10,7 @@ from django.utils.html import format_html
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from rempart.core.tables import DateColumn, DateTimeColumn, RempartTable, SelectColumn
+from rempart.core.tables import NARROW, WIDE, DateColumn, DateTimeColumn, RempartTable, SelectColumn
 from rempart.core.templatetags.rempart import status_badge
 
 DASH = "—"
@@ -32,10 +32,10 @@ class FindingTable(RempartTable):
 
     select = SelectColumn("findings")
     severity = tables.Column(verbose_name=_("Severity"), order_by=("severity_rank",))
-    priority = tables.Column(verbose_name=_("Priority"))
-    title = tables.Column(verbose_name=_("Finding"), order_by=("title_fr", "title"))
-    asset = tables.Column(verbose_name=_("Asset"), order_by=("asset__address",))
-    port = tables.Column(verbose_name=_("Port"))
+    priority = tables.Column(verbose_name=_("Priority"), attrs=NARROW)
+    title = tables.Column(verbose_name=_("Finding"), order_by=("title_fr", "title"), attrs=WIDE)
+    asset = tables.Column(verbose_name=_("Asset"), order_by=("asset__address",), attrs=WIDE)
+    port = tables.Column(verbose_name=_("Port"), attrs=NARROW)
     status = tables.Column(verbose_name=_("Status"))
     assignee = tables.Column(verbose_name=_("Assigned to"), order_by=("assignee__email",))
     due_at = DateColumn(verbose_name=_("Due"))
@@ -106,10 +106,10 @@ class FindingTable(RempartTable):
 
 class AssetTable(RempartTable):
     address = tables.Column(verbose_name=_("Address"))
-    name = tables.Column(verbose_name=_("Name"), empty_values=())
+    name = tables.Column(verbose_name=_("Name"), empty_values=(), attrs=WIDE)
     asset_class = tables.Column(verbose_name=_("Class"))
     criticality = tables.Column(verbose_name=_("Criticality"))
-    os_guess = tables.Column(verbose_name=_("Operating system"))
+    os_guess = tables.Column(verbose_name=_("Operating system"), attrs=WIDE)
     service_count = tables.Column(verbose_name=_("Services"))
     open_findings = tables.Column(verbose_name=_("Open findings"))
     last_seen = DateColumn(verbose_name=_("Last seen"))
@@ -141,7 +141,9 @@ class AssetTable(RempartTable):
 
 class ScanTable(RempartTable):
     created_at = DateTimeColumn(verbose_name=_("Started"))
-    scope = tables.Column(verbose_name=_("Scope"), order_by=("scope__name",), empty_values=())
+    scope = tables.Column(
+        verbose_name=_("Scope"), order_by=("scope__name",), empty_values=(), attrs=WIDE
+    )
     policy = tables.Column(verbose_name=_("Policy"))
     status = tables.Column(verbose_name=_("Status"))
     hosts_up = tables.Column(verbose_name=_("Live hosts"))
@@ -180,8 +182,8 @@ class ScanTable(RempartTable):
 
 
 class ScopeTable(RempartTable):
-    name = tables.Column(verbose_name=_("Scope"))
-    targets = tables.Column(verbose_name=_("Targets"), orderable=False)
+    name = tables.Column(verbose_name=_("Scope"), attrs=WIDE)
+    targets = tables.Column(verbose_name=_("Targets"), orderable=False, attrs=WIDE)
     authorisation = tables.Column(
         verbose_name=_("Authorisation"),
         accessor="current_authorisation",

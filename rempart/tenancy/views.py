@@ -29,7 +29,12 @@ from rempart.tenancy.forms import (
     SiteForm,
 )
 from rempart.tenancy.models import Contact, Establishment, EstablishmentGroup, Membership, Site
-from rempart.tenancy.tables import EstablishmentFilterSet, EstablishmentTable
+from rempart.tenancy.tables import (
+    EstablishmentFilterSet,
+    EstablishmentTable,
+    MembershipFilterSet,
+    MembershipTable,
+)
 
 OWNED_MODELS: dict[str, type[Site | Contact]] = {"site": Site, "contact": Contact}
 
@@ -174,26 +179,32 @@ def owned_delete(
 
 @require_safe
 @establishment_view(Action.VIEW)
-def member_list(request: AuthenticatedHttpRequest, establishment: Establishment) -> HttpResponse:
+def member_list(
+    request: AuthenticatedHttpRequest, establishment: Establishment
+) -> HttpResponseBase:
     can_manage = access.can(request.user, Action.MANAGE, establishment)
     invitations = (
         account_selectors.invitation_list(user=request.user, establishment=establishment)
         if can_manage
         else []
     )
-    return render(
+    filterset = MembershipFilterSet(
+        request.GET,
+        queryset=selectors.membership_list(user=request.user, establishment=establishment),
+    )
+    table = MembershipTable(
+        filterset.qs.order_by("user__full_name", "user__email"), can_manage=can_manage
+    )
+    return render_list(
         request,
         "tenancy/member_list.html",
-        {
-            "establishment": establishment,
-            "can_manage": can_manage,
-            "memberships": selectors.membership_list(
-                user=request.user, establishment=establishment
-            ),
-            "invitations": invitations,
-            "invite_form": InviteForm(),
-            "role_form": RoleForm(),
-        },
+        table,
+        establishment=establishment,
+        filter=filterset,
+        can_manage=can_manage,
+        invitations=invitations,
+        invite_form=InviteForm(),
+        role_form=RoleForm(),
     )
 
 

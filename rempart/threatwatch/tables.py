@@ -10,14 +10,14 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from rempart.core.tables import DateColumn, RempartTable
+from rempart.core.tables import WIDE, DateColumn, RempartTable
 
 TITLE_SHOWN = 140  # characters of a description shown when a CVE has no title
 
 
 class CveTable(RempartTable):
     cve_id = tables.Column(verbose_name="CVE")
-    title = tables.Column(verbose_name=_("Title"), orderable=False, empty_values=())
+    title = tables.Column(verbose_name=_("Title"), orderable=False, empty_values=(), attrs=WIDE)
     cvss_score = tables.Column(verbose_name="CVSS")
     epss_percentile = tables.Column(verbose_name="EPSS")
     published = DateColumn(verbose_name=_("Published"))

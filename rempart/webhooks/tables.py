@@ -9,7 +9,7 @@ import django_tables2 as tables
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from rempart.core.tables import DateTimeColumn, RempartTable
+from rempart.core.tables import WIDE, DateTimeColumn, RempartTable
 from rempart.webhooks.choices import DeliveryState
 from rempart.webhooks.models import WebhookDelivery
 
@@ -28,12 +28,12 @@ class DeliveryFilterSet(django_filters.FilterSet):  # type: ignore[misc]
 
 class DeliveryTable(RempartTable):
     created_at = DateTimeColumn(verbose_name=_("Created"))
-    endpoint = tables.Column(verbose_name=_("Webhook"), order_by=("endpoint__name",))
+    endpoint = tables.Column(verbose_name=_("Webhook"), order_by=("endpoint__name",), attrs=WIDE)
     event = tables.Column(verbose_name=_("Event"))
     state = tables.Column(verbose_name=_("State"))
     attempts = tables.Column(verbose_name=_("Attempts"), attrs=NUMBER)
     last_status_code = tables.Column(verbose_name=_("Status code"), attrs=NUMBER)
-    last_error = tables.Column(verbose_name=_("Last error"), orderable=False)
+    last_error = tables.Column(verbose_name=_("Last error"), orderable=False, attrs=WIDE)
     next_attempt_at = tables.Column(
         verbose_name=_("Next attempt"), orderable=False, empty_values=()
     )

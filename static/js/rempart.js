@@ -25,3 +25,14 @@ document.addEventListener("change", function (event) {
     row.checked = box.checked;
   });
 });
+// Tables: on a phone, the filters start folded unless some are in use.
+document.addEventListener("DOMContentLoaded", function () {
+  if (!window.matchMedia("(max-width: 575.98px)").matches) { return; }
+  var used = Array.from(new URLSearchParams(window.location.search).keys()).some(function (key) {
+    return ["sort", "page", "per_page"].indexOf(key) < 0;
+  });
+  if (used) { return; }
+  document.querySelectorAll("details.rempart-filters-box").forEach(function (box) {
+    box.removeAttribute("open");
+  });
+});

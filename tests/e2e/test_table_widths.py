@@ -36,6 +36,7 @@ PAGES = [
     "/intel/",
     "/e/",
     "/e/ch-alpha/webhooks/",
+    "/e/ch-alpha/members/",
 ]
 
 

@@ -6,7 +6,7 @@ Tables only render querysets that the views already scoped through their selecto
 tenant choke point stays where it is.
 """
 
-from rempart.core.tables.base import PER_PAGE_CHOICES, RempartTable
+from rempart.core.tables.base import NARROW, PER_PAGE_CHOICES, WIDE, RempartTable
 from rempart.core.tables.columns import DateColumn, DateTimeColumn, SelectColumn
 from rempart.core.tables.views import (
     export_response,
@@ -16,7 +16,9 @@ from rempart.core.tables.views import (
 )
 
 __all__ = [
+    "NARROW",
     "PER_PAGE_CHOICES",
+    "WIDE",
     "DateColumn",
     "DateTimeColumn",
     "RempartTable",

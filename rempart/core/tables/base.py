@@ -9,6 +9,10 @@ from django.utils.translation import gettext_lazy as _
 
 PER_PAGE_CHOICES = (25, 50, 100, 200)
 PER_PAGE_DEFAULT = 50
+# Attributes of a column holding long text (titles, names, addresses): a wider minimum.
+WIDE = {"td": {"class": "col-wide"}}
+# … and of a column of short values (a number, a code): no minimum.
+NARROW = {"td": {"class": "col-narrow"}}
 
 
 class RempartTable(tables.Table):  # type: ignore[misc]
