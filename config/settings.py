@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "allauth.socialaccount.providers.openid_connect",
     "django_htmx",
     "django_filters",
+    "django_tables2",
     "django_celery_beat",
     "rest_framework",
     "drf_spectacular",

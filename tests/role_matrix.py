@@ -123,6 +123,11 @@ def _csv(world: Any) -> dict[str, Any]:
     return {"file": SimpleUploadedFile("inventaire.csv", b"nom;version\nPharma;1.0\n")}
 
 
+def _bulk(world: Any) -> dict[str, Any]:
+    """The bulk form of the findings list with A's finding selected."""
+    return {"findings": [str(world.first("scanning.Finding").public_id)]}
+
+
 ACCEPT = {"reason": "Compensating measure in place", "until": _until}
 W = Write
 WRITES: list[Write] = [
@@ -243,6 +248,26 @@ WRITES: list[Write] = [
             ("reopen", "reopen a finding"),
             ("assign", "assign a finding"),
             ("comment", "comment on a finding"),
+        )
+    ],
+    W(
+        "scanning:finding_bulk",
+        MANAGE,
+        values={"action": "accept"},
+        body=lambda world: {**_bulk(world), "bulk-reason": "Isolated", "bulk-until": _until()},
+        summary="accept the risk of selected findings",
+    ),
+    *[
+        W(
+            "scanning:finding_bulk",
+            CHANGE,
+            values={"action": action},
+            body=lambda world: {**_bulk(world), "bulk-fp-reason": "Checked"},
+            summary=summary,
+        )
+        for action, summary in (
+            ("false-positive", "mark selected findings as false positives"),
+            ("assign", "assign selected findings"),
         )
     ],
     W("scanning:scan_launch", CHANGE, summary="launch a scan"),

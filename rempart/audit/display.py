@@ -45,6 +45,7 @@ KEY_LABELS: dict[str, Promise] = {
     "expires_at": _("expires on"),
     "fields": _("changed fields"),
     "file": _("file"),
+    "findings": _("vulnerabilities"),
     "filters": _("filters"),
     "fixed": _("fixed"),
     "format": _("format"),

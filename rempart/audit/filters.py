@@ -6,6 +6,7 @@ import django_filters
 from django.utils.translation import gettext_lazy as _
 
 from rempart.audit.models import AuditEntry
+from rempart.core.forms import DateInput
 
 
 class AuditEntryFilterSet(django_filters.FilterSet):  # type: ignore[misc]
@@ -19,10 +20,10 @@ class AuditEntryFilterSet(django_filters.FilterSet):  # type: ignore[misc]
         field_name="establishment__slug", label=_("Establishment")
     )
     since = django_filters.DateFilter(
-        field_name="created_at", lookup_expr="date__gte", label=_("From")
+        field_name="created_at", lookup_expr="date__gte", label=_("From"), widget=DateInput()
     )
     until = django_filters.DateFilter(
-        field_name="created_at", lookup_expr="date__lte", label=_("To")
+        field_name="created_at", lookup_expr="date__lte", label=_("To"), widget=DateInput()
     )
 
     class Meta:

@@ -64,9 +64,16 @@ VERB_LABELS: dict[str, Promise] = {
     "scanning.finding.false_positive": _("Vulnerability marked as a false positive"),
     "scanning.finding.reopened": _("Vulnerability reopened"),
     "scanning.finding.risk_accepted": _("Risk accepted"),
+    "scanning.findings.bulk_assigned": _("Vulnerabilities assigned together"),
+    "scanning.findings.bulk_false_positive": _(
+        "Vulnerabilities marked together as false positives"
+    ),
+    "scanning.findings.bulk_risk_accepted": _("Risks accepted together"),
     "scanning.findings.exported": _("Vulnerabilities exported"),
     "scanning.report.downloaded": _("Report downloaded"),
     "scanning.report.requested": _("Report requested"),
+    "scanning.scans.exported": _("Scans exported"),
+    "scanning.scopes.exported": _("Scopes exported"),
     "scanning.scan.imported": _("Scan results imported"),
     "scanning.scan.import_resumed": _("Scan results import resumed"),
     "scanning.scan.requested": _("Scan requested"),

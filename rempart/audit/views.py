@@ -6,20 +6,22 @@ import json
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
-from django.shortcuts import redirect, render
+from django.http.response import HttpResponseBase
+from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
-from rempart.audit.display import present
 from rempart.audit.filters import AuditEntryFilterSet
 from rempart.audit.models import AuditEntry
 from rempart.audit.selectors import audit_entry_list
 from rempart.audit.services import audit_record
+from rempart.audit.tables import AuditEntryTable
 from rempart.core.actions import Action
 from rempart.core.exports import CSV_TYPE, csv_lines
 from rempart.core.http import client_ip
-from rempart.core.pagination import paginate
+from rempart.core.tables import render_list
 from rempart.core.views import establishment_view, operator_view
 from rempart.jobs.runner import job_enqueue
 from rempart.tenancy.models import Establishment
@@ -41,38 +43,35 @@ CSV_COLUMNS = [
 
 def _filtered(request: HttpRequest, establishment: Establishment | None) -> Any:
     entries = audit_entry_list(user=request.user, filters={"establishment": establishment})
-    return AuditEntryFilterSet(request.GET or None, queryset=entries)
+    return AuditEntryFilterSet(request.GET, queryset=entries)
 
 
-def _render_list(request: HttpRequest, establishment: Establishment | None) -> HttpResponse:
+def _render_list(request: HttpRequest, establishment: Establishment | None) -> HttpResponseBase:
     filterset = _filtered(request, establishment)
-    template = (
-        "audit/partials/_entries.html"
-        if getattr(request, "htmx", False)
-        else "audit/entry_list.html"
+    export = (
+        reverse("audit:establishment_export", args=[establishment.slug])
+        if establishment
+        else reverse("audit:operator_export")
     )
-    page = paginate(request, filterset.qs)
-    return render(
+    return render_list(
         request,
-        template,
-        {
-            "filter": filterset,
-            "page": page,
-            "rows": present(page),
-            "establishment": establishment,
-        },
+        "audit/entry_list.html",
+        AuditEntryTable(filterset.qs),
+        export_to={"csv": export},
+        filter=filterset,
+        establishment=establishment,
     )
 
 
 @require_safe
 @establishment_view(Action.MANAGE)
-def establishment_log(request: HttpRequest, establishment: Establishment) -> HttpResponse:
+def establishment_log(request: HttpRequest, establishment: Establishment) -> HttpResponseBase:
     return _render_list(request, establishment)
 
 
 @require_safe
 @operator_view(admin=True)
-def operator_log(request: HttpRequest) -> HttpResponse:
+def operator_log(request: HttpRequest) -> HttpResponseBase:
     return _render_list(request, None)
 
 

@@ -6,29 +6,38 @@ from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST, require_safe
 
 from rempart.core.actions import Action
-from rempart.core.pagination import paginate
+from rempart.core.tables import render_list
 from rempart.core.views import establishment_view
 from rempart.jobs import selectors
 from rempart.jobs.runner import job_cancel
+from rempart.jobs.tables import JobRunFilterSet, JobRunTable
 from rempart.tenancy.models import Establishment
 
 
 @require_safe
 @login_required
-def job_list(request: HttpRequest) -> HttpResponse:
-    page = paginate(request, selectors.job_list(user=request.user))
-    return render(request, "jobs/job_list.html", {"page": page})
+def job_list(request: HttpRequest) -> HttpResponseBase:
+    return _list(request, selectors.job_list(user=request.user), None)
 
 
 @require_safe
 @establishment_view(Action.VIEW)
-def establishment_job_list(request: HttpRequest, establishment: Establishment) -> HttpResponse:
-    page = paginate(request, selectors.job_list(user=request.user, establishment=establishment))
-    return render(request, "jobs/job_list.html", {"page": page, "establishment": establishment})
+def establishment_job_list(request: HttpRequest, establishment: Establishment) -> HttpResponseBase:
+    jobs = selectors.job_list(user=request.user, establishment=establishment)
+    return _list(request, jobs, establishment)
+
+
+def _list(request: HttpRequest, jobs: Any, establishment: Establishment | None) -> HttpResponseBase:
+    filterset = JobRunFilterSet(request.GET, queryset=jobs)
+    table = JobRunTable(filterset.qs, establishment=establishment)
+    return render_list(
+        request, "jobs/job_list.html", table, filter=filterset, establishment=establishment
+    )
 
 
 @require_safe

@@ -1,4 +1,4 @@
-"""Filters shared by the findings and assets lists (UI and API)."""
+"""Filters of the scanning lists (findings and assets are shared with the API)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,16 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from rempart.scanning.choices import ACTIVE_STATUSES, AssetClass, FindingStatus, Severity
-from rempart.scanning.models import Asset, Finding
+from rempart.scanning.choices import (
+    ACTIVE_STATUSES,
+    AssetClass,
+    FindingStatus,
+    Policy,
+    ScanSource,
+    ScanStatus,
+    Severity,
+)
+from rempart.scanning.models import Asset, Finding, Scan, Scope
 
 
 class FindingFilterSet(django_filters.FilterSet):  # type: ignore[misc]
@@ -62,3 +70,29 @@ class AssetFilterSet(django_filters.FilterSet):  # type: ignore[misc]
             | Q(hostnames__icontains=value)
             | Q(os_guess__icontains=value)
         )
+
+
+class ScanFilterSet(django_filters.FilterSet):  # type: ignore[misc]
+    status = django_filters.ChoiceFilter(choices=ScanStatus.choices, label=_("Status"))
+    policy = django_filters.ChoiceFilter(choices=Policy.choices, label=_("Policy"))
+    source = django_filters.ChoiceFilter(choices=ScanSource.choices, label=_("Source"))
+    q = django_filters.CharFilter(method="filter_text", label=_("Search"))
+
+    class Meta:
+        model = Scan
+        fields = ["status", "policy", "source", "q"]
+
+    def filter_text(self, queryset: QuerySet[Scan], name: str, value: str) -> Any:
+        return queryset.filter(Q(scope__name__icontains=value) | Q(targets__icontains=value))
+
+
+class ScopeFilterSet(django_filters.FilterSet):  # type: ignore[misc]
+    q = django_filters.CharFilter(method="filter_text", label=_("Search"))
+    is_active = django_filters.BooleanFilter(label=_("Active"))
+
+    class Meta:
+        model = Scope
+        fields = ["q", "is_active"]
+
+    def filter_text(self, queryset: QuerySet[Scope], name: str, value: str) -> Any:
+        return queryset.filter(Q(name__icontains=value) | Q(targets__icontains=value))

@@ -1,11 +1,12 @@
 from django.urls import include, path
 
-from rempart.scanning.views import assets, findings, scans, scopes
+from rempart.scanning.views import assets, findings, findings_bulk, scans, scopes
 
 app_name = "scanning"
 E = "e/<slug:establishment>/"
 urlpatterns = [
     path(f"{E}findings/", findings.finding_list, name="finding_list"),
+    path(f"{E}findings/bulk/<str:action>/", findings_bulk.finding_bulk, name="finding_bulk"),
     path(f"{E}findings/<uuid:public_id>/", findings.finding_detail, name="finding_detail"),
     path(
         f"{E}findings/<uuid:public_id>/<str:action>/",

@@ -7,6 +7,7 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
@@ -16,7 +17,7 @@ from rempart.accounts import services as account_services
 from rempart.core.actions import Action
 from rempart.core.errors import ApplicationError
 from rempart.core.http import AuthenticatedHttpRequest, client_ip
-from rempart.core.pagination import paginate
+from rempart.core.tables import render_list
 from rempart.core.views import establishment_view, operator_view
 from rempart.tenancy import access, selectors, services
 from rempart.tenancy.forms import (
@@ -28,6 +29,12 @@ from rempart.tenancy.forms import (
     SiteForm,
 )
 from rempart.tenancy.models import Contact, Establishment, EstablishmentGroup, Membership, Site
+from rempart.tenancy.tables import (
+    EstablishmentFilterSet,
+    EstablishmentTable,
+    MembershipFilterSet,
+    MembershipTable,
+)
 
 OWNED_MODELS: dict[str, type[Site | Contact]] = {"site": Site, "contact": Contact}
 
@@ -43,12 +50,15 @@ def _apply_errors(form: Any, error: ValidationError | ApplicationError) -> None:
 
 
 @require_safe
-def establishment_list_view(request: AuthenticatedHttpRequest) -> HttpResponse:
+def establishment_list_view(request: AuthenticatedHttpRequest) -> HttpResponseBase:
     """Every establishment the user can see, to choose one."""
     if not request.user.is_authenticated:
         return redirect("account_login")
-    page = paginate(request, selectors.establishment_list(user=request.user))
-    return render(request, "tenancy/establishment_list.html", {"page": page})
+    filterset = EstablishmentFilterSet(
+        request.GET, queryset=selectors.establishment_list(user=request.user)
+    )
+    table = EstablishmentTable(filterset.qs)
+    return render_list(request, "tenancy/establishment_list.html", table, filter=filterset)
 
 
 @establishment_view(Action.CHANGE)
@@ -169,26 +179,32 @@ def owned_delete(
 
 @require_safe
 @establishment_view(Action.VIEW)
-def member_list(request: AuthenticatedHttpRequest, establishment: Establishment) -> HttpResponse:
+def member_list(
+    request: AuthenticatedHttpRequest, establishment: Establishment
+) -> HttpResponseBase:
     can_manage = access.can(request.user, Action.MANAGE, establishment)
     invitations = (
         account_selectors.invitation_list(user=request.user, establishment=establishment)
         if can_manage
         else []
     )
-    return render(
+    filterset = MembershipFilterSet(
+        request.GET,
+        queryset=selectors.membership_list(user=request.user, establishment=establishment),
+    )
+    table = MembershipTable(
+        filterset.qs.order_by("user__full_name", "user__email"), can_manage=can_manage
+    )
+    return render_list(
         request,
         "tenancy/member_list.html",
-        {
-            "establishment": establishment,
-            "can_manage": can_manage,
-            "memberships": selectors.membership_list(
-                user=request.user, establishment=establishment
-            ),
-            "invitations": invitations,
-            "invite_form": InviteForm(),
-            "role_form": RoleForm(),
-        },
+        table,
+        establishment=establishment,
+        filter=filterset,
+        can_manage=can_manage,
+        invitations=invitations,
+        invite_form=InviteForm(),
+        role_form=RoleForm(),
     )
 
 

@@ -7,32 +7,31 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
 from rempart.core.http import AuthenticatedHttpRequest
-from rempart.core.pagination import paginate
+from rempart.core.tables import render_list
 from rempart.core.views import operator_view
 from rempart.jobs.runner import REGISTRY, job_enqueue
 from rempart.threatwatch import selectors
 from rempart.threatwatch.cpe import Cpe
 from rempart.threatwatch.forms import SearchForm, VersionForm
 from rempart.threatwatch.matching import lookup
+from rempart.threatwatch.tables import CveTable
 
 
 @require_safe
 @login_required
-def cve_search(request: AuthenticatedHttpRequest) -> HttpResponse:
-    form = SearchForm(request.GET or None)
+def cve_search(request: AuthenticatedHttpRequest) -> HttpResponseBase:
+    form = SearchForm(request.GET)
     filters: dict[str, Any] = form.cleaned_data if form.is_valid() else {}
     results = selectors.cve_search(**{k: v for k, v in filters.items() if v not in (None, "")})
-    template = (
-        "threatwatch/partials/_cve_table.html"
-        if getattr(request, "htmx", False)
-        else "threatwatch/cve_search.html"
+    return render_list(
+        request, "threatwatch/cve_search.html", CveTable(results), filter={"form": form}
     )
-    return render(request, template, {"form": form, "page": paginate(request, results)})
 
 
 @require_safe
@@ -56,21 +55,21 @@ def vendor_detail(request: AuthenticatedHttpRequest, vendor: str) -> HttpRespons
 
 @require_safe
 @login_required
-def product_detail(request: AuthenticatedHttpRequest, vendor: str, product: str) -> HttpResponse:
+def product_detail(
+    request: AuthenticatedHttpRequest, vendor: str, product: str
+) -> HttpResponseBase:
     form = VersionForm(request.GET or None)
     matches = None
     if form.is_valid():
         matches = lookup(Cpe("a", vendor.lower(), product.lower(), form.cleaned_data["version"]))
-    return render(
+    return render_list(
         request,
         "threatwatch/product_detail.html",
-        {
-            "vendor": vendor,
-            "product": product,
-            "form": form,
-            "matches": matches,
-            "page": paginate(request, selectors.product_cves(vendor=vendor, product=product)),
-        },
+        CveTable(selectors.product_cves(vendor=vendor, product=product)),
+        vendor=vendor,
+        product=product,
+        form=form,
+        matches=matches,
     )
 
 

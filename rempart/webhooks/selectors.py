@@ -11,8 +11,6 @@ from django.http import Http404
 from rempart.core.actions import Action
 from rempart.webhooks.models import WebhookDelivery, WebhookEndpoint
 
-RECENT_DELIVERIES = 50
-
 
 def endpoint_list(
     *, user: Any, establishment: Any, action: Action = Action.VIEW
@@ -36,13 +34,11 @@ def endpoint_get(
     return endpoint
 
 
-def delivery_list(
-    *, user: Any, establishment: Any, limit: int = RECENT_DELIVERIES
-) -> list[WebhookDelivery]:
-    """The establishment's most recent deliveries, with their endpoint's name."""
+def delivery_queryset(*, user: Any, establishment: Any) -> QuerySet[WebhookDelivery]:
+    """All the establishment's deliveries, most recent first (for the paginated table)."""
     deliveries = WebhookDelivery.objects.visible_to(user).filter(establishment=establishment)
     recent = deliveries.select_related("endpoint").defer("payload", "endpoint__secret")
-    return list(recent.order_by("-created_at", "-pk")[:limit])
+    return recent.order_by("-created_at", "-pk")
 
 
 def delivery_get(

@@ -11,6 +11,7 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
@@ -19,6 +20,7 @@ from django.views.decorators.http import require_POST, require_safe
 from rempart.core.actions import Action
 from rempart.core.errors import ApplicationError
 from rempart.core.http import AuthenticatedHttpRequest, client_ip
+from rempart.core.tables import render_list
 from rempart.core.views import establishment_view, report_error
 from rempart.tenancy import access
 from rempart.tenancy.models import Establishment
@@ -27,6 +29,7 @@ from rempart.webhooks.choices import DeliveryState
 from rempart.webhooks.forms import EndpointForm
 from rempart.webhooks.models import WebhookEndpoint
 from rempart.webhooks.signing import TOLERANCE_SECONDS
+from rempart.webhooks.tables import DeliveryFilterSet, DeliveryTable
 
 
 def _list(establishment: Establishment) -> HttpResponse:
@@ -52,17 +55,22 @@ def _secret_page(
 
 @require_safe
 @establishment_view(Action.VIEW)
-def endpoint_list(request: AuthenticatedHttpRequest, establishment: Establishment) -> HttpResponse:
-    return render(
+def endpoint_list(
+    request: AuthenticatedHttpRequest, establishment: Establishment
+) -> HttpResponseBase:
+    filterset = DeliveryFilterSet(
+        request.GET,
+        queryset=selectors.delivery_queryset(user=request.user, establishment=establishment),
+    )
+    return render_list(
         request,
         "webhooks/endpoint_list.html",
-        {
-            "establishment": establishment,
-            "endpoints": selectors.endpoint_list(user=request.user, establishment=establishment),
-            "deliveries": selectors.delivery_list(user=request.user, establishment=establishment),
-            "can_manage": access.can(request.user, Action.MANAGE, establishment),
-            "failed": DeliveryState.FAILED,
-        },
+        DeliveryTable(filterset.qs),
+        establishment=establishment,
+        filter=filterset,
+        endpoints=selectors.endpoint_list(user=request.user, establishment=establishment),
+        can_manage=access.can(request.user, Action.MANAGE, establishment),
+        failed=DeliveryState.FAILED,
     )
 
 

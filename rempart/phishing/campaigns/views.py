@@ -13,6 +13,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import Http404, HttpResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -22,6 +23,7 @@ from rempart.core.actions import Action
 from rempart.core.errors import ApplicationError, PermissionDeniedError
 from rempart.core.exports import CSV_TYPE, csv_lines
 from rempart.core.http import AuthenticatedHttpRequest, client_ip
+from rempart.core.tables import render_list
 from rempart.core.views import establishment_view, report_error
 from rempart.phishing import selectors
 from rempart.phishing.campaigns import legal, services
@@ -30,6 +32,7 @@ from rempart.phishing.choices import CampaignStatus
 from rempart.phishing.models import Campaign, Target
 from rempart.phishing.results import stats
 from rempart.phishing.results.report_pdf import campaign_report_pdf
+from rempart.phishing.tables import CampaignFilterSet, CampaignTable
 from rempart.tenancy import access
 from rempart.tenancy.models import Establishment
 
@@ -55,18 +58,22 @@ ACTIONS: dict[str, tuple[Callable[..., Any], Action, Any]] = {
 
 @require_safe
 @establishment_view(Action.VIEW)
-def campaign_list(request: AuthenticatedHttpRequest, establishment: Establishment) -> HttpResponse:
-    campaigns = selectors.campaign_list(user=request.user, establishment=establishment)
-    return render(
+def campaign_list(
+    request: AuthenticatedHttpRequest, establishment: Establishment
+) -> HttpResponseBase:
+    filterset = CampaignFilterSet(
+        request.GET,
+        queryset=selectors.campaign_list(user=request.user, establishment=establishment),
+    )
+    return render_list(
         request,
         "phishing/campaign_list.html",
-        {
-            "establishment": establishment,
-            "rows": stats.campaigns_compared(campaigns),
-            "summary": selectors.settings_summary(user=request.user, establishment=establishment),
-            "can_change": access.can(request.user, Action.CHANGE, establishment),
-            "can_manage": access.can(request.user, Action.MANAGE, establishment),
-        },
+        CampaignTable(filterset.qs.order_by("-created_at", "-pk"), establishment=establishment),
+        establishment=establishment,
+        filter=filterset,
+        summary=selectors.settings_summary(user=request.user, establishment=establishment),
+        can_change=access.can(request.user, Action.CHANGE, establishment),
+        can_manage=access.can(request.user, Action.MANAGE, establishment),
     )
 
 

@@ -9,6 +9,7 @@ loads a campaign's rows into memory except the signals of flagged hits.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -137,7 +138,9 @@ def funnel_annotations() -> dict[str, Any]:
     }
 
 
-def campaigns_compared(campaigns: QuerySet[Campaign]) -> list[tuple[Campaign, Funnel]]:
+def campaigns_compared(
+    campaigns: QuerySet[Campaign] | Sequence[Campaign],
+) -> list[tuple[Campaign, Funnel]]:
     """One funnel line per campaign (list pages and comparisons), two queries in all."""
     by_campaign = {
         values["campaign"]: Funnel(**{k: v for k, v in values.items() if k != "campaign"})

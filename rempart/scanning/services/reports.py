@@ -82,7 +82,8 @@ def export_record(
     rows: int,
     ip_address: str | None = None,
 ) -> None:
-    """Audit an export of findings or assets (`what`): format, filters and row count."""
+    """Audit an export of findings, assets, scans or scopes (`what`): format, filters and
+    row count."""
     audit_record(
         actor=actor,
         verb=f"scanning.{what}.exported",

@@ -7,38 +7,47 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
 from rempart.core.actions import Action
 from rempart.core.errors import ApplicationError
 from rempart.core.http import AuthenticatedHttpRequest, client_ip
-from rempart.core.pagination import paginate
+from rempart.core.tables import render_list
 from rempart.core.views import establishment_view, report_error
 from rempart.scanning import selectors
 from rempart.scanning.choices import ACTIVE_STATUSES
 from rempart.scanning.filters import AssetFilterSet
 from rempart.scanning.forms import AssetForm
 from rempart.scanning.services.assets import asset_update
-from rempart.scanning.views.common import partial_or_page
+from rempart.scanning.tables import AssetTable
 from rempart.tenancy import access
 from rempart.tenancy.models import Establishment
 
 
 @require_safe
 @establishment_view(Action.VIEW)
-def asset_list(request: AuthenticatedHttpRequest, establishment: Establishment) -> HttpResponse:
+def asset_list(request: AuthenticatedHttpRequest, establishment: Establishment) -> HttpResponseBase:
     filterset = AssetFilterSet(
-        request.GET or None,
+        request.GET,
         queryset=selectors.asset_list(user=request.user, establishment=establishment),
     )
-    page = paginate(request, filterset.qs.order_by("-open_findings", "address"))
-    template = partial_or_page(
-        request, "scanning/asset_list.html", "scanning/partials/_asset_table.html"
+    table = AssetTable(
+        filterset.qs.order_by("-open_findings", "address", "pk"), establishment=establishment
     )
-    return render(
-        request, template, {"establishment": establishment, "filter": filterset, "page": page}
+    return render_list(
+        request,
+        "scanning/asset_list.html",
+        table,
+        export_to={
+            fmt: reverse(f"scanning:assets_export_{fmt}", args=[establishment.slug])
+            for fmt in ("csv", "xlsx")
+        },
+        establishment=establishment,
+        filter=filterset,
     )
 
 

@@ -8,7 +8,9 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import F
 from django.http import HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
@@ -16,49 +18,59 @@ from rempart.accounts.selectors import user_list
 from rempart.core.actions import Action
 from rempart.core.errors import ApplicationError
 from rempart.core.http import AuthenticatedHttpRequest, client_ip
-from rempart.core.pagination import paginate
+from rempart.core.tables.views import TABLE_PARAMS, render_list
 from rempart.core.views import establishment_view, report_error
 from rempart.scanning import selectors
 from rempart.scanning.check_texts import check_info
 from rempart.scanning.filters import FindingFilterSet
 from rempart.scanning.forms import AcceptRiskForm, AssignForm, CommentForm, ReasonForm
 from rempart.scanning.services import findings as services
-from rempart.scanning.views.common import partial_or_page
+from rempart.scanning.tables import FindingTable
 from rempart.tenancy import access
 from rempart.tenancy.models import Establishment
 
-ORDERING = {
-    "priority": "priority",
-    "severity": "-severity_rank",
-    "due": "due_at",
-    "seen": "-last_seen",
-    "asset": "asset__address",
-}
+DEFAULT_ORDER = (F("priority").asc(nulls_last=True), "-severity_rank", "-last_seen", "pk")
 
 
 @require_safe
 @establishment_view(Action.VIEW)
-def finding_list(request: AuthenticatedHttpRequest, establishment: Establishment) -> HttpResponse:
+def finding_list(
+    request: AuthenticatedHttpRequest, establishment: Establishment
+) -> HttpResponseBase:
+    """Filtered, sortable findings (open ones when unfiltered) with bulk decisions."""
     data = request.GET.copy()
-    if not data:
+    if not data.keys() - set(TABLE_PARAMS):
         data.setlist("active", ["true"])
     filterset = FindingFilterSet(
         data, queryset=selectors.finding_list(user=request.user, establishment=establishment)
     )
-    order = ORDERING.get(request.GET.get("order", ""))
-    ordering = (
-        [order] if order else [F("priority").asc(nulls_last=True), "-severity_rank", "-last_seen"]
+    can_change = access.can(request.user, Action.CHANGE, establishment)
+    table = FindingTable(
+        filterset.qs.order_by(*DEFAULT_ORDER), establishment=establishment, selectable=can_change
     )
-    page = paginate(request, filterset.qs.order_by(*ordering, "pk"))
-    template = partial_or_page(
-        request, "scanning/finding_list.html", "scanning/partials/_finding_table.html"
-    )
-    return render(
-        request, template, {"establishment": establishment, "filter": filterset, "page": page}
+    return render_list(
+        request,
+        "scanning/finding_list.html",
+        table,
+        export_to={
+            fmt: reverse(f"scanning:findings_export_{fmt}", args=[establishment.slug])
+            for fmt in ("csv", "xlsx")
+        },
+        establishment=establishment,
+        filter=filterset,
+        can_change=can_change,
+        can_manage=access.can(request.user, Action.MANAGE, establishment),
+        # One form, three submit buttons: no field may block the other decisions.
+        assign_form=AssignForm(
+            people=people(establishment, request.user), prefix="bulk", use_required_attribute=False
+        ),
+        accept_form=AcceptRiskForm(prefix="bulk", use_required_attribute=False),
+        reason_form=ReasonForm(prefix="bulk-fp", use_required_attribute=False),
     )
 
 
-def _people(establishment: Establishment, user: Any) -> Any:
+def people(establishment: Establishment, user: Any) -> Any:
+    """The people a finding of `establishment` may be assigned to."""
     return user_list(user=user).filter(memberships__establishment=establishment).distinct()
 
 
@@ -86,7 +98,7 @@ def finding_detail(
             "reason_form": ReasonForm(),
             "comment_form": CommentForm(),
             "assign_form": AssignForm(
-                people=_people(establishment, request.user), initial={"assignee": finding.assignee}
+                people=people(establishment, request.user), initial={"assignee": finding.assignee}
             ),
         },
     )
@@ -155,7 +167,7 @@ def _reopen(request: AuthenticatedHttpRequest, establishment: Establishment, fin
 
 
 def _assign(request: AuthenticatedHttpRequest, establishment: Establishment, finding: Any) -> None:
-    form = AssignForm(request.POST, people=_people(establishment, request.user))
+    form = AssignForm(request.POST, people=people(establishment, request.user))
     if not form.is_valid():
         raise ApplicationError(_("Choose a member of the establishment."))
     services.finding_assign(

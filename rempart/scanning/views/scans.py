@@ -7,6 +7,7 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
@@ -14,38 +15,56 @@ from django.views.decorators.http import require_POST, require_safe
 from rempart.core.actions import Action
 from rempart.core.errors import ApplicationError
 from rempart.core.http import AuthenticatedHttpRequest, client_ip
-from rempart.core.pagination import paginate
+from rempart.core.tables import render_list
 from rempart.core.views import establishment_view, report_error
 from rempart.jobs.runner import job_cancel
 from rempart.scanning import diff, selectors
+from rempart.scanning.filters import ScanFilterSet
 from rempart.scanning.forms import LaunchForm
 from rempart.scanning.services.imports import (
     report_import_request,
     report_import_resumable,
     report_import_resume,
 )
+from rempart.scanning.services.reports import export_record
 from rempart.scanning.services.scans import scan_request
+from rempart.scanning.tables import ScanTable
 from rempart.tenancy import access
 from rempart.tenancy.models import Establishment
 
 
 @require_safe
 @establishment_view(Action.VIEW)
-def scan_list(request: AuthenticatedHttpRequest, establishment: Establishment) -> HttpResponse:
+def scan_list(request: AuthenticatedHttpRequest, establishment: Establishment) -> HttpResponseBase:
     scopes = selectors.scope_list(user=request.user, establishment=establishment).filter(
         is_active=True
     )
-    return render(
+    filterset = ScanFilterSet(
+        request.GET, queryset=selectors.scan_list(user=request.user, establishment=establishment)
+    )
+    return render_list(
         request,
         "scanning/scan_list.html",
-        {
-            "establishment": establishment,
-            "page": paginate(
-                request, selectors.scan_list(user=request.user, establishment=establishment)
-            ),
-            "form": LaunchForm(scopes=scopes),
-            "can_launch": access.can(request.user, Action.CHANGE, establishment),
-        },
+        ScanTable(filterset.qs.order_by("-created_at", "-pk"), establishment=establishment),
+        on_export=lambda fmt, rows: _export_record(request, establishment, fmt, rows),
+        establishment=establishment,
+        filter=filterset,
+        form=LaunchForm(scopes=scopes),
+        can_launch=access.can(request.user, Action.CHANGE, establishment),
+    )
+
+
+def _export_record(
+    request: AuthenticatedHttpRequest, establishment: Establishment, fmt: str, rows: int
+) -> None:
+    export_record(
+        establishment=establishment,
+        actor=request.user,
+        what="scans",
+        fmt=fmt,
+        filters={k: v for k, v in request.GET.items() if k in ScanFilterSet.Meta.fields and v},
+        rows=rows,
+        ip_address=client_ip(request),
     )
 
 

@@ -7,6 +7,7 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
@@ -15,8 +16,10 @@ from rempart.audit.services import audit_record
 from rempart.core.actions import Action
 from rempart.core.errors import ApplicationError
 from rempart.core.http import AuthenticatedHttpRequest, client_ip
+from rempart.core.tables import render_list
 from rempart.core.views import establishment_view, report_error
 from rempart.scanning import selectors
+from rempart.scanning.filters import ScopeFilterSet
 from rempart.scanning.forms import (
     AuthorisationForm,
     ExclusionForm,
@@ -26,27 +29,46 @@ from rempart.scanning.forms import (
 )
 from rempart.scanning.models import Exclusion, ScanSchedule, ScanWindow, Scope
 from rempart.scanning.services import scopes as services
+from rempart.scanning.services.reports import export_record
 from rempart.scanning.services.scans import valid_authorisation
+from rempart.scanning.tables import ScopeTable
 from rempart.tenancy import access
 from rempart.tenancy.models import Establishment
 
 
 @require_safe
 @establishment_view(Action.VIEW)
-def scope_list(request: AuthenticatedHttpRequest, establishment: Establishment) -> HttpResponse:
-    scopes = list(selectors.scope_list(user=request.user, establishment=establishment))
+def scope_list(request: AuthenticatedHttpRequest, establishment: Establishment) -> HttpResponseBase:
+    filterset = ScopeFilterSet(
+        request.GET, queryset=selectors.scope_list(user=request.user, establishment=establishment)
+    )
+    scopes = list(filterset.qs.order_by("-is_active", "name", "pk"))
     for scope in scopes:
-        scope.current_authorisation = valid_authorisation(scope)  # type: ignore[attr-defined]
-    return render(
+        scope.current_authorisation = valid_authorisation(scope)
+    return render_list(
         request,
         "scanning/scope_list.html",
-        {
-            "establishment": establishment,
-            "scopes": scopes,
-            "exclusions": selectors.exclusion_list(user=request.user, establishment=establishment),
-            "exclusion_form": ExclusionForm(),
-            "can_manage": access.can(request.user, Action.MANAGE, establishment),
-        },
+        ScopeTable(scopes, establishment=establishment),
+        on_export=lambda fmt, rows: _export_record(request, establishment, fmt, rows),
+        establishment=establishment,
+        filter=filterset,
+        exclusions=selectors.exclusion_list(user=request.user, establishment=establishment),
+        exclusion_form=ExclusionForm(),
+        can_manage=access.can(request.user, Action.MANAGE, establishment),
+    )
+
+
+def _export_record(
+    request: AuthenticatedHttpRequest, establishment: Establishment, fmt: str, rows: int
+) -> None:
+    export_record(
+        establishment=establishment,
+        actor=request.user,
+        what="scopes",
+        fmt=fmt,
+        filters={k: v for k, v in request.GET.items() if k in ScopeFilterSet.Meta.fields and v},
+        rows=rows,
+        ip_address=client_ip(request),
     )
 
 

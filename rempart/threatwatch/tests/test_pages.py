@@ -69,21 +69,31 @@ def test_english_texts_of_the_sources_are_marked_as_english(
     assert '<p class="lead" lang="en">Path traversal in the HTTP server</p>' in page
     assert '<p lang="en">' + html.escape(cve.description, quote=True)[:40] in page
     assert '<span class="small" lang="en">Apache HTTP Server Path Traversal</span>' in page
-    assert '<td lang="en">Path traversal in the HTTP server</td>' in search
+    assert '<span lang="en">Path traversal in the HTTP server</span>' in search
     # (the CERT-FR title, French, names the product "Apache HTTP Server")
     assert set(problems(page).get("english", [])) <= {"server"}, problems(page)
     assert "english" not in problems(search), problems(search)
 
 
+def _shown(response: Any) -> list[str]:
+    return [row.record.cve_id for row in response.context["table"].page]
+
+
 def test_search_and_product_version_check(personas: dict[str, Any], catalog: None) -> None:
     client = Client()
     client.force_login(personas["bob"])
-    found = client.get("/intel/", {"q": "regreSSHion"}).context["page"]
-    assert [c.cve_id for c in found] == ["CVE-2024-6387"]
-    by_cpe = client.get("/intel/", {"q": "cpe:2.3:a:f5:nginx:*:*:*:*:*:*:*:*"}).context["page"]
-    assert [c.cve_id for c in by_cpe] == ["CVE-2022-41741"]
-    kev = client.get("/intel/", {"kev": "on"}).context["page"]
-    assert [c.cve_id for c in kev] == ["CVE-2021-41773"]
+    found = _shown(client.get("/intel/", {"q": "regreSSHion"}))
+    assert found == ["CVE-2024-6387"]
+    by_cpe = _shown(client.get("/intel/", {"q": "cpe:2.3:a:f5:nginx:*:*:*:*:*:*:*:*"}))
+    assert by_cpe == ["CVE-2022-41741"]
+    kev = _shown(client.get("/intel/", {"kev": "on"}))
+    assert kev == ["CVE-2021-41773"]
+    by_id = _shown(client.get("/intel/", {"sort": "cve_id"}))
+    assert by_id == sorted(by_id)
+    export = client.get("/intel/", {"kev": "on", "export": "csv"})
+    lines = b"".join(export.streaming_content).decode("utf-8-sig").splitlines()
+    assert lines[0].startswith("CVE,Titre,CVSS,EPSS")
+    assert [line.split(",")[0] for line in lines[1:]] == ["CVE-2021-41773"]
     product = client.get("/intel/vendors/openbsd/openssh/", {"version": "9.2p1"})
     assert [m.cve_id for m in product.context["matches"]] == ["CVE-2024-6387"]
     assert client.get("/intel/status/").status_code == 403

@@ -8,6 +8,7 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -16,6 +17,7 @@ from django.views.decorators.http import require_safe
 from rempart.core.actions import Action
 from rempart.core.errors import ApplicationError
 from rempart.core.http import AuthenticatedHttpRequest, client_ip
+from rempart.core.tables import render_list
 from rempart.core.views import establishment_view, report_error
 from rempart.phishing import selectors
 from rempart.phishing.models import RecipientGroup
@@ -29,6 +31,7 @@ from rempart.phishing.settings.recipients import (
     recipients_csv_preview,
 )
 from rempart.phishing.settings.views.domains import can_manage
+from rempart.phishing.tables import GroupFilterSet, GroupTable
 from rempart.tenancy.models import Establishment
 
 UPLOAD_SESSION_KEY = "phishing_csv_upload"
@@ -40,15 +43,17 @@ PREVIEW_LINES = 50
 
 @require_safe
 @establishment_view(Action.VIEW)
-def group_list(request: AuthenticatedHttpRequest, establishment: Establishment) -> HttpResponse:
-    return render(
+def group_list(request: AuthenticatedHttpRequest, establishment: Establishment) -> HttpResponseBase:
+    filterset = GroupFilterSet(
+        request.GET, queryset=selectors.group_list(user=request.user, establishment=establishment)
+    )
+    return render_list(
         request,
         "phishing/config/group_list.html",
-        {
-            "establishment": establishment,
-            "groups": selectors.group_list(user=request.user, establishment=establishment),
-            "can_manage": can_manage(request, establishment),
-        },
+        GroupTable(filterset.qs.order_by("name", "pk"), establishment=establishment),
+        establishment=establishment,
+        filter=filterset,
+        can_manage=can_manage(request, establishment),
     )
 
 

@@ -13,6 +13,7 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -21,6 +22,7 @@ from django.views.decorators.http import require_POST, require_safe
 from rempart.core.actions import Action
 from rempart.core.errors import ApplicationError
 from rempart.core.http import AuthenticatedHttpRequest, client_ip
+from rempart.core.tables import render_list
 from rempart.core.views import establishment_view, report_error
 from rempart.phishing import selectors
 from rempart.phishing.models import EmailTemplate, LandingPage, SendingProfile
@@ -35,6 +37,7 @@ from rempart.phishing.settings.forms import (
 )
 from rempart.phishing.settings.library import library_install
 from rempart.phishing.settings.views.domains import can_manage
+from rempart.phishing.tables import TemplateFilterSet, TemplateTable
 from rempart.tenancy.models import Establishment
 
 # kind → (selector, list view name)
@@ -180,15 +183,20 @@ def profile_test(
 
 @require_safe
 @establishment_view(Action.VIEW)
-def template_list(request: AuthenticatedHttpRequest, establishment: Establishment) -> HttpResponse:
-    return render(
+def template_list(
+    request: AuthenticatedHttpRequest, establishment: Establishment
+) -> HttpResponseBase:
+    filterset = TemplateFilterSet(
+        request.GET,
+        queryset=selectors.template_list(user=request.user, establishment=establishment),
+    )
+    return render_list(
         request,
         "phishing/config/template_list.html",
-        {
-            "establishment": establishment,
-            "templates": selectors.template_list(user=request.user, establishment=establishment),
-            "can_manage": can_manage(request, establishment),
-        },
+        TemplateTable(filterset.qs.order_by("name", "pk"), establishment=establishment),
+        establishment=establishment,
+        filter=filterset,
+        can_manage=can_manage(request, establishment),
     )
 
 
