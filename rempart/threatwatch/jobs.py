@@ -15,13 +15,15 @@ from rempart.threatwatch.sync import catalog_sync, source_label, sync_failure_me
 
 
 @job("threatwatch.import", resumable=True)  # upserts: safe to run again
-def import_job(context: JobContext, *, paths: list[str]) -> dict[str, Any]:
-    """Import vulnerability data files (any supported format, tarballs included)."""
+def import_job(context: JobContext, *, paths: list[str], force: bool = False) -> dict[str, Any]:
+    """Import vulnerability data files (any supported format, tarballs included); files
+    imported before are skipped unless `force`."""
     context.log(f"importing {len(paths)} path(s)")
     result = catalog_import_files(
         [Path(p) for p in paths],
         progress=context.progress,
         check_cancelled=context.check_cancelled,
+        force=force,
     )
     context.log(f"{result['changes']} change(s), {result['errors']} error(s)")
     return result

@@ -59,7 +59,8 @@ def write_safely(items: list[Any], report: ImportReport, write: Any) -> None:
                     write([item], report)
             except DatabaseError as exc:
                 origin, key, source = _where(item)
-                report.problem(origin, key, f"database: {exc}", source=source)
+                report.database_errors += 1
+                report.problem(origin, key, f"database: {exc}", source=source, retry=True)
 
 
 def _where(item: Any) -> tuple[str, str, str]:
