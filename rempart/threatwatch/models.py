@@ -210,6 +210,21 @@ class SourceStatus(TimeStampedModel):
         return self.source
 
 
+class CatalogGeneration(models.Model):
+    """One counter, moved by every transaction that changes the catalog's CVEs, rules, KEV
+    flags or scores: a process that keeps the catalog in memory (the lookup index,
+    `rempart.threatwatch.index`) reloads when it moved."""
+
+    value = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("catalog generation")
+        verbose_name_plural = _("catalog generations")
+
+    def __str__(self) -> str:
+        return str(self.value)
+
+
 class ImportedFile(models.Model):
     """A file `rempart intel import` read whole, by the hash of its bytes, with the source it
     fed: importing the same bytes again (under any name) skips the file. Recorded at the end

@@ -37,6 +37,7 @@ from rempart.threatwatch.importers.records import (
     RuleRecord,
     sources_hash,
 )
+from rempart.threatwatch.index import catalog_changed
 from rempart.threatwatch.models import Advisory, CpeMatch, Cve, EpssScore, KevEntry, SourceStatus
 from rempart.threatwatch.services.catalog_feeds import (
     advisory_batch_write,
@@ -190,6 +191,7 @@ def _write_cves(todo: list[tuple[CveCandidate, CveRecord]], report: ImportReport
     update_rows(Cve, updated, [*BUNDLE_FIELDS, "sources", "updated_at"])
     _replace_rules(rows, final_rules)
     pending_correlation_add(changed)  # same transaction: a killed import loses no work
+    catalog_changed()
     report.changed_cves.update(changed)
 
 

@@ -21,6 +21,7 @@ from rempart.threatwatch.importers.records import (
     ImportReport,
     KevRecord,
 )
+from rempart.threatwatch.index import catalog_changed
 from rempart.threatwatch.models import Advisory, AdvisoryCve, Cve, EpssScore, KevEntry, SourceStatus
 from rempart.threatwatch.services.pending import pending_correlation_add
 
@@ -158,6 +159,8 @@ def kev_catalog_write(records: Sequence[KevRecord], version: str, report: Import
         )
         Cve.objects.filter(cve_id__in=flagged).update(known_exploited=True, updated_at=now)
         pending_correlation_add(flagged)
+        if flagged:
+            catalog_changed()
         report.changed_cves.update(flagged)
 
 
@@ -220,6 +223,8 @@ def _copy_to_cves(records: list[EpssRecord], report: ImportReport) -> None:
     ]
     bulk_set(Cve, "cve_id", ["epss", "epss_percentile"], stale)
     pending_correlation_add(row[0] for row in stale)
+    if stale:
+        catalog_changed()
     report.changed_cves.update(row[0] for row in stale)
 
 
