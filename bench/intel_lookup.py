@@ -11,7 +11,8 @@ and KEV/EPSS of ../shared/data/vuln/.
 Lookups: `lookup_cpe23` (what the CLI, the API and the product pages call) on 10,000
 (product, version) pairs drawn from the catalog's own rules (the bounds of its ranges, their
 neighbours and exact versions: the versions where answers change), first with an empty
-index (every product's rules loaded from the database), then again (answers memoised).
+index (the first 50 products' rules loaded one by one, then every product's at once, as a
+long-running process does), then again (answers memoised).
 
 Correlation: 5,000 assets of one establishment, each with 1 to 3 services running products
 that hospital networks expose (nmap-style CPEs; 60 % at the newest version the catalog's rules
@@ -224,8 +225,9 @@ def report(args: argparse.Namespace, figures: dict[str, Any]) -> str:
             "",
             "| Measure | Result | Goal |",
             "|---|---:|---:|",
-            f"| {lookups['queries']} lookups, empty index ({lookups['products']} products "
-            f"loaded) | {lookups['cold']:.2f} s | < 2 s |",
+            f"| {lookups['queries']} lookups, empty index ({lookups['products']} products: "
+            f"the first 50 loaded one by one, then every product at once) "
+            f"| {lookups['cold']:.2f} s | < 2 s |",
             f"| {lookups['queries']} lookups, memoised | {lookups['warm']:.2f} s | |",
             f"| Loading every product's rules into the index | {lookups['preload']:.2f} s | |",
             f"| {lookups['queries']} lookups on the loaded index (each version evaluated) "

@@ -4,10 +4,15 @@ Rules of the products asked for are loaded once; each rule's bounds are turned i
 keys (see `versions.sort_key`), so evaluating a version is a few tuple comparisons per rule,
 and the answer for each (product, version) is memoised.
 
-Lookups (CLI, API, product pages) share one index per process, dropped when the catalog
-changes: `invalidate_shared_index()` after an import in this process, and a check of the
-sources' last update at most every `GENERATION_CHECK_S` seconds for imports made by another
-process (a worker).
+Lookups (CLI, API, product pages, exposure) share one index per process. A product's rules
+are loaded on its first lookup (one query: a command that looks up one product reads only
+its rules); once `EAGER_AFTER` products were loaded so, the index loads every product's rules
+in one query, and a long-running process (web, worker) answers from memory from then on.
+
+The index is dropped when the catalog changes: every transaction that changes CVEs, rules,
+KEV flags or scores moves a counter (`catalog_changed()`, `CatalogGeneration`). A process
+reads the counter at most every `GENERATION_CHECK_S` seconds (an import by another process,
+a worker), and at its next lookup after a change it committed itself.
 """
 
 from __future__ import annotations
@@ -19,17 +24,19 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, Max
+from django.db import transaction
+from django.db.models import F
 
 from rempart.threatwatch.cpe import ANY, NA, Cpe
 from rempart.threatwatch.intervals import IntervalTree
 from rempart.threatwatch.matching import RULE_FIELDS, SOURCE_RANK, Match, Rule
-from rempart.threatwatch.models import CpeMatch, Cve, SourceStatus
+from rempart.threatwatch.models import CatalogGeneration, CpeMatch, Cve
 from rempart.threatwatch.versions import Scheme, scheme_for, sort_key
 
 Key = tuple[tuple[int, int | str], ...]
 MEMO_LIMIT = 100_000  # memoised (product, version) answers kept per index
 GENERATION_CHECK_S = 5.0
+EAGER_AFTER = 50  # products loaded one by one before the index loads them all at once
 RULE_WIDTH = len(RULE_FIELDS)
 NO_DETAILS: tuple[Any, ...] = (None, False, None, None)
 DETAIL_FIELDS = ("cve__cvss_score", "cve__known_exploited", "cve__epss", "cve__epss_percentile")
@@ -158,6 +165,7 @@ class RuleIndex:
         self._details: dict[str, tuple[Any, ...]] = {}
         self._rows: dict[tuple[str, str, str], tuple[dict[str, Any], ...]] = {}
         self._complete = False  # every product's rules are loaded
+        self._one_by_one = 0  # products loaded on their first lookup
 
     def load(self, pairs: Iterable[tuple[str, str]] | None = None) -> None:
         """Load the rules of these (vendor, product) pairs, or of every product (`None`),
@@ -207,14 +215,23 @@ class RuleIndex:
         if found is None:
             if len(self._memo) >= MEMO_LIMIT:
                 self._memo.clear()
-            pair = (cpe.vendor, cpe.product)
-            if pair not in self._rules:
-                if self._complete:
-                    self._rules[pair] = ProductRules()
-                else:
-                    self.load([pair])
-            found = self._memo[memo_key] = self._evaluate(self._rules[pair], version)
+            found = self._memo[memo_key] = self._evaluate(self._product(cpe), version)
         return found
+
+    def _product(self, cpe: Cpe) -> ProductRules:
+        """A product's rules, loaded on first use (every product's past `EAGER_AFTER`)."""
+        pair = (cpe.vendor, cpe.product)
+        rules = self._rules.get(pair)
+        if rules is None:
+            if not self._complete and self._one_by_one >= EAGER_AFTER:
+                self.load()
+            if self._complete:
+                rules = self._rules.setdefault(pair, ProductRules())
+            else:
+                self._one_by_one += 1
+                self.load([pair])
+                rules = self._rules[pair]
+        return rules
 
     @staticmethod
     def _evaluate(rules: ProductRules, version: str) -> dict[str, IndexedRule]:
@@ -296,15 +313,28 @@ def _rule_rows(pairs: set[tuple[str, str]] | None) -> Iterator[tuple[Any, ...]]:
 
 class _Shared:
     index: RuleIndex | None = None
-    generation: tuple[object, int] | None = None
+    generation: int | None = None
     checked_at = 0.0
     lock = threading.Lock()
 
 
-def catalog_generation() -> tuple[object, int]:
-    """Changes whenever an import or a sync records its run (every importer does)."""
-    row = SourceStatus.objects.aggregate(latest=Max("updated_at"), sources=Count("id"))
-    return row["latest"], row["sources"]
+def catalog_generation() -> int:
+    """The counter that every change of the catalog moves (0 before the first)."""
+    found = CatalogGeneration.objects.filter(pk=1).values_list("value", flat=True).first()
+    return found or 0
+
+
+def catalog_changed() -> None:
+    """Move the catalog's counter; call it inside the transaction that changes the catalog.
+    This process's index is checked at its next lookup after the commit."""
+    if not CatalogGeneration.objects.filter(pk=1).update(value=F("value") + 1):
+        CatalogGeneration.objects.update_or_create(pk=1, defaults={"value": 1})
+    transaction.on_commit(_check_soon)
+
+
+def _check_soon() -> None:
+    with _Shared.lock:
+        _Shared.checked_at = -GENERATION_CHECK_S
 
 
 def shared_index() -> RuleIndex:

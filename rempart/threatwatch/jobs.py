@@ -38,8 +38,9 @@ def import_result_text(run: Any) -> str:
 
 
 @job("threatwatch.import", resumable=True, describe=import_result_text)  # upserts: run again
-def import_job(context: JobContext, *, paths: list[str]) -> dict[str, Any]:
-    """Import vulnerability data files (any supported format, tarballs included)."""
+def import_job(context: JobContext, *, paths: list[str], force: bool = False) -> dict[str, Any]:
+    """Import vulnerability data files (any supported format, tarballs included); files
+    imported before are skipped unless `force`."""
     context.log(
         ngettext("Importing %(count)d path.", "Importing %(count)d paths.", len(paths))
         % {"count": len(paths)}
@@ -48,6 +49,7 @@ def import_job(context: JobContext, *, paths: list[str]) -> dict[str, Any]:
         [Path(p) for p in paths],
         progress=context.progress,
         check_cancelled=context.check_cancelled,
+        force=force,
     )
     context.log(
         _("%(changes)s, %(errors)s.") % _changes_and_errors(result["changes"], result["errors"])

@@ -210,6 +210,55 @@ class SourceStatus(TimeStampedModel):
         return self.source
 
 
+class CatalogGeneration(models.Model):
+    """One counter, moved by every transaction that changes the catalog's CVEs, rules, KEV
+    flags or scores: a process that keeps the catalog in memory (the lookup index,
+    `rempart.threatwatch.index`) reloads when it moved."""
+
+    value = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("catalog generation")
+        verbose_name_plural = _("catalog generations")
+
+    def __str__(self) -> str:
+        return str(self.value)
+
+
+class ImportedFile(models.Model):
+    """A file `rempart intel import` read whole, by the hash of its bytes, with the source it
+    fed: importing the same bytes again (under any name) skips the file. Recorded at the end
+    of an import that read the file without a database, read or size problem; read again
+    after a parser change (`parser_version`) or with `rempart intel import --force`."""
+
+    status = models.ForeignKey(
+        SourceStatus,
+        on_delete=models.CASCADE,
+        related_name="imported_files",
+        verbose_name=_("source"),
+    )
+    content_hash = models.CharField(_("content hash"), max_length=64)
+    parser_version = models.CharField(max_length=10)
+    name = models.CharField(_("file"), max_length=500)
+    size = models.PositiveBigIntegerField(_("size"))
+    errors = models.PositiveIntegerField(_("errors at its import"), default=0)
+    imported_at = models.DateTimeField(_("imported at"))
+
+    class Meta:
+        ordering = ["-imported_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["status", "content_hash"], name="threatwatch_imported_file_once"
+            )
+        ]
+        indexes = [models.Index(fields=["content_hash"], name="threatwatch_file_hash")]
+        verbose_name = _("imported file")
+        verbose_name_plural = _("imported files")
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class PendingCorrelation(models.Model):
     """A CVE whose applicability, KEV flag or EPSS changed and that the inventory has not been
     correlated with yet. Written in the transaction that changes the CVE, deleted in the one

@@ -123,22 +123,26 @@ def _fill(record: CveRecord, cna: dict[str, Any], adps: list[dict[str, Any]]) ->
                     )
     if record.state == "published":
         record.rules = _rules(cna, "cve5-cna", record.warnings)
-        cna_rules = list(record.rules)
+        cna_rules: dict[tuple[str, str], list[RuleRecord]] = {}
+        for rule in record.rules:
+            cna_rules.setdefault((rule.vendor, rule.product), []).append(rule)
         for adp in adps:
             record.rules += [
                 rule
                 for rule in _rules(adp, "cve5-adp", record.warnings)
-                if not _contradicts(rule, cna_rules)
+                if not _contradicts(rule, cna_rules.get((rule.vendor, rule.product), []))
             ]
         record.rules = list(dict.fromkeys(record.rules))
 
 
-def _contradicts(adp: RuleRecord, cna_rules: list[RuleRecord]) -> bool:
-    """An ADP's exact version of a product the CNA describes, that no CNA rule contains: the
-    CNA's word stands (CISA's ADP reads Ivanti's "fixed in 22.1R6.2" as "22.1R6.2")."""
-    own = [r for r in cna_rules if (r.vendor, r.product) == (adp.vendor, adp.product)]
+def _contradicts(adp: RuleRecord, own: list[RuleRecord]) -> bool:
+    """An ADP's exact version of a product the CNA describes (`own`: the CNA's rules of that
+    product), that no CNA rule contains: the CNA's word stands (CISA's ADP reads Ivanti's
+    "fixed in 22.1R6.2" as "22.1R6.2")."""
     if not own or adp.version in (ANY, ""):
         return False
+    if adp.version != "-" and any(rule.version == adp.version for rule in own):
+        return False  # the CNA names that very version (most ADP rules restate the CNA's)
     return not any(_contains(rule, adp.version) for rule in own)
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -26,18 +26,28 @@ from rempart.threatwatch.importers.reading import (
     ReadError,
     Refused,
     TooLargeError,
+    file_digest,
+    files_of,
     iter_documents,
     path_size,
 )
-from rempart.threatwatch.importers.records import ImportReport, Problem, RecordError, raw_digest
+from rempart.threatwatch.importers.records import (
+    FileRead,
+    ImportReport,
+    Problem,
+    RecordError,
+    raw_digest,
+)
 from rempart.threatwatch.problems import IntelError
 from rempart.threatwatch.services.catalog import CatalogWriter, source_status_record
+from rempart.threatwatch.services.catalog_files import imported_file_hashes, imported_files_record
 from rempart.threatwatch.services.pending import pending_correlation_run
 
 Progress = Callable[[int, int], None]
 CVE_NAME = re.compile(r"CVE-\d{4}-\d{4,}")
 CHECK_EVERY = 500  # documents between two cancellation checks
 BATCH_SIZE = 500  # CVE records per transaction
+UNCHANGED = "unchanged since its import (skipped)"  # a file's "format" in the report
 
 
 class CatalogImport:
@@ -49,11 +59,16 @@ class CatalogImport:
         report: ImportReport | None = None,
         batch_size: int = BATCH_SIZE,
         check_cancelled: Callable[[], None] | None = None,
+        imported: Mapping[str, int] | None = None,
     ) -> None:
         self.report = report or ImportReport()
         self.writer = CatalogWriter(self.report, batch_size=batch_size)
         self.check_cancelled = check_cancelled or (lambda: None)
         self.documents = 0
+        # content hash → errors at their import, of the files not to read again
+        self.imported: Mapping[str, int] = imported or {}
+        self.files: list[FileRead] = []  # the files read, for `imported_files_record`
+        self._file: FileRead | None = None
 
     # --- files ------------------------------------------------------------------------------
 
@@ -75,12 +90,38 @@ class CatalogImport:
         return self.report
 
     def import_path(self, path: Path, on_read: Callable[[int], None]) -> None:
+        """A file, or each file of a directory; a file whose bytes were imported before is
+        skipped unread."""
         top = str(path)
         if not path.exists():
             self.report.problem(top, "", "no such file or directory")
             return
         try:
-            for item in iter_documents(path, on_read):
+            for file in files_of(path):
+                self._import_file(file, top, on_read)
+        except ReadError as exc:
+            self._unreadable(top, exc)
+        if top not in self.report.files and not any(
+            p.origin.startswith(top) for p in self.report.problems
+        ):
+            self.report.problem(top, "", "no vulnerability data found")
+
+    def _import_file(self, file: Path, top: str, on_read: Callable[[int], None]) -> None:
+        try:
+            digest, size = file_digest(file)
+        except ReadError as exc:
+            self._unreadable(str(file), exc)
+            return
+        if digest in self.imported:
+            self.report.saw(top, UNCHANGED)
+            self.report.skipped_files += 1
+            self.report.skipped_errors += self.imported[digest]
+            on_read(size)
+            return
+        self._file = FileRead(str(file), digest, size)
+        self.files.append(self._file)
+        try:
+            for item in iter_documents(file, on_read):
                 if isinstance(item, Refused):
                     self.report.failure(item.error.origin, item.error)
                 else:
@@ -88,11 +129,13 @@ class CatalogImport:
         except TooLargeError as exc:
             self.report.failure(exc.origin, exc)
         except ReadError as exc:
-            self.report.problem(top, "", f"unreadable or truncated: {type(exc).__name__}: {exc}")
-        if top not in self.report.files and not any(
-            p.origin.startswith(top) for p in self.report.problems
-        ):
-            self.report.problem(top, "", "no vulnerability data found")
+            self._unreadable(str(file), exc)
+        finally:
+            self._file = None
+
+    def _unreadable(self, origin: str, exc: BaseException) -> None:
+        reason = f"unreadable or truncated: {type(exc).__name__}: {exc}"
+        self.report.problem(origin, "", reason, retry=True)
 
     def feed_document(self, document: Document, *, top: str) -> None:
         """Detect the format of one document and hand it to its parser."""
@@ -116,6 +159,8 @@ class CatalogImport:
     def _handle(self, detected: Detected, document: Document) -> None:
         """Parse a document; its problems are attributed to its source."""
         outer, self.report.source = self.report.source, SOURCE_OF[detected.kind]
+        if self._file is not None:
+            self._file.sources.add(self.report.source)
         try:
             HANDLERS[detected.kind](self, detected, document)
         except TooLargeError as exc:  # a line of a streamed document
@@ -314,13 +359,20 @@ def catalog_import_files(
     progress: Progress | None = None,
     check_cancelled: Callable[[], None] | None = None,
     batch_size: int = BATCH_SIZE,
+    force: bool = False,
 ) -> dict[str, Any]:
-    """`rempart intel import`: import the files, note each source's run, then correlate the
-    inventory with the CVEs whose rules, KEV flag or EPSS changed."""
-    run = CatalogImport(check_cancelled=check_cancelled, batch_size=batch_size)
+    """`rempart intel import`: import the files (those imported before are skipped unless
+    `force`), note each source's run and the files read, then correlate the inventory with
+    the CVEs whose rules, KEV flag or EPSS changed."""
+    run = CatalogImport(
+        check_cancelled=check_cancelled,
+        batch_size=batch_size,
+        imported=None if force else imported_file_hashes(),
+    )
     report = run.import_paths(paths, progress)
     for source in report.counts:
         source_status_record(source=source, report=report)
+    imported_files_record(run.files, report)
     result = report.as_dict()
     result["refused"] = [str(p) for p in paths if str(p) not in report.files]
     result["correlation"] = pending_correlation_run()

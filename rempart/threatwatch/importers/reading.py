@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import gzip
+import hashlib
 import io
 import json
 import tarfile
@@ -177,11 +178,8 @@ def iter_documents(
 ) -> Iterator[Item]:
     """Documents of a file, an archive (members) or a directory (its files, sorted)."""
     limits = limits or read_limits()
-    if path.is_dir():
-        for child in sorted(p for p in path.rglob("*") if p.is_file()):
-            yield from _file_documents(child, on_read, limits)
-    else:
-        yield from _file_documents(path, on_read, limits)
+    for file in files_of(path):
+        yield from _file_documents(file, on_read, limits)
 
 
 def _file_documents(
@@ -284,6 +282,21 @@ def _zip_time(info: zipfile.ZipInfo) -> float:
         return dt.datetime(*info.date_time, tzinfo=dt.UTC).timestamp()
     except ValueError:
         return 0.0
+
+
+def files_of(path: Path) -> list[Path]:
+    """The file itself, or the files of a directory (recursively, sorted)."""
+    if path.is_dir():
+        return sorted(p for p in path.rglob("*") if p.is_file())
+    return [path]
+
+
+def file_digest(path: Path) -> tuple[str, int]:
+    """SHA-256 of a file's bytes (as stored: compressed files are not unpacked), and its
+    size."""
+    with path.open("rb") as handle:
+        found = hashlib.file_digest(handle, "sha256")
+        return found.hexdigest(), handle.tell()
 
 
 def path_size(path: Path) -> int:

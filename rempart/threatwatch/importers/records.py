@@ -143,6 +143,17 @@ class AdvisoryRecord:
     partial: bool = False
 
 
+@dataclass
+class FileRead:
+    """A file an import read (not an archive member): its content hash, size, and the
+    catalog sources its documents fed."""
+
+    path: str
+    digest: str
+    size: int
+    sources: set[str] = field(default_factory=set)
+
+
 @dataclass(frozen=True)
 class Problem:
     """A bad record or file: where it is, which record, why it was refused (in English;
@@ -193,6 +204,13 @@ class ImportReport:
     files: dict[str, dict[str, int]] = field(default_factory=dict)  # file → format → documents
     source: str = ""  # the source of the document being read: its problems are attributed
     problems_by_source: dict[str, int] = field(default_factory=dict)
+    # per file read (`path` of an origin `path!member`): its problems; the files to read again
+    # next time (a read or size problem), and whether the database refused a write
+    problems_by_file: dict[str, int] = field(default_factory=dict)
+    unfinished_files: set[str] = field(default_factory=set)
+    database_errors: int = 0
+    skipped_files: int = 0  # unchanged since their import: not read
+    skipped_errors: int = 0  # the errors those files gave at their import
 
     def of(self, source: str) -> Counts:
         return self.counts.setdefault(source, Counts())
@@ -205,18 +223,25 @@ class ImportReport:
         *,
         error: IntelError | None = None,
         source: str | None = None,
+        retry: bool = False,
     ) -> None:
         """Count a problem (`error`: its code and parameters, for the pages), attributed to
-        `source` (default: the source of the document being read)."""
+        `source` (default: the source of the document being read); `retry`: not the content's
+        fault (a read, size or database problem), the file is read again next time."""
         source = self.source if source is None else source
         self.problem_count += 1
         self.problems_by_source[source] = self.problems_by_source.get(source, 0) + 1
+        path = origin.split("!", 1)[0]
+        self.problems_by_file[path] = self.problems_by_file.get(path, 0) + 1
+        if retry:
+            self.unfinished_files.add(path)
         if len(self.problems) < self.MAX_PROBLEMS:
             coded = (error.code, tuple(error.params.items())) if error else ("", ())
             self.problems.append(Problem(origin, record, reason, *coded, source))
 
     def failure(self, origin: str, error: IntelError) -> None:
-        self.problem(origin, "", str(error), error=error)
+        """A file or a download refused whole (too large): read again next time."""
+        self.problem(origin, "", str(error), error=error, retry=True)
 
     def warn(self, origin: str, record: str, reason: str) -> None:
         self.warning_count += 1
@@ -241,4 +266,6 @@ class ImportReport:
             "warning_samples": [p.as_dict() for p in self.warnings[:50]],
             "changed_cves": len(self.changed_cves),
             "files": self.files,
+            "skipped_files": self.skipped_files,
+            "skipped_errors": self.skipped_errors,
         }

@@ -37,14 +37,21 @@ from rempart.threatwatch.importers.records import (
     RuleRecord,
     sources_hash,
 )
+from rempart.threatwatch.index import catalog_changed
 from rempart.threatwatch.models import Advisory, CpeMatch, Cve, EpssScore, KevEntry, SourceStatus
 from rempart.threatwatch.services.catalog_feeds import (
     advisory_batch_write,
     epss_batch_write,
-    insert_rows,
     kev_catalog_write,
-    update_rows,
     write_safely,
+)
+from rempart.threatwatch.services.catalog_sql import (
+    CHUNK,
+    insert_models,
+    insert_rows,
+    json_value,
+    rows_in,
+    update_rows,
 )
 from rempart.threatwatch.services.pending import pending_correlation_add
 
@@ -74,6 +81,10 @@ CVE_FIELDS = [
     "cvss_score",
 ]
 BUNDLE_FIELDS = [*CVE_FIELDS, "known_exploited", "epss", "epss_percentile"]
+NEW_CVE_FIELDS = [
+    f.name for f in Cve._meta.concrete_fields if not f.primary_key
+]  # every column but `id`
+CVE_SOURCES = ["cve_id", "sources"]
 BUILD_ERRORS = (RecordError, KeyError, TypeError, AttributeError, ValueError)
 
 
@@ -81,7 +92,7 @@ BUILD_ERRORS = (RecordError, KeyError, TypeError, AttributeError, ValueError)
 
 
 def rules_hash(rules: Sequence[RuleRecord]) -> str:
-    text = repr(sorted(rules, key=repr))
+    text = "[" + ", ".join(sorted(map(repr, rules))) + "]"  # repr(sorted(rules, key=repr))
     return hashlib.blake2b(text.encode(), digest_size=8).hexdigest()
 
 
@@ -137,9 +148,10 @@ def _newest(candidates: Iterable[CveCandidate]) -> list[CveCandidate]:
 def cve_batch_write(candidates: Sequence[CveCandidate], report: ImportReport) -> None:
     """Upsert a batch of CVE documents (see the module docstring)."""
     batch = _newest(candidates)
-    stored = dict(
-        Cve.objects.filter(cve_id__in={c.cve_id for c in batch}).values_list("cve_id", "sources")
-    )
+    stored = {
+        cve_id: json_value(sources)
+        for cve_id, sources in rows_in(Cve, "cve_id", (c.cve_id for c in batch), CVE_SOURCES)
+    }
     todo: list[tuple[CveCandidate, CveRecord]] = []
     for candidate in batch:
         verdict = _verdict(candidate, stored.get(candidate.cve_id))
@@ -185,11 +197,12 @@ def _write_cves(todo: list[tuple[CveCandidate, CveRecord]], report: ImportReport
             counts.added += 1
     created = [cve for cve_id, cve in rows.items() if cve_id not in existed]
     _mark_known(created)
-    Cve.objects.bulk_create(created, batch_size=500)
+    _create_cves(created, now)
     updated = [cve for cve_id, cve in rows.items() if cve_id in existed]
     update_rows(Cve, updated, [*BUNDLE_FIELDS, "sources", "updated_at"])
-    _replace_rules(rows, final_rules)
+    _replace_rules(rows, final_rules, existed)
     pending_correlation_add(changed)  # same transaction: a killed import loses no work
+    catalog_changed()
     report.changed_cves.update(changed)
 
 
@@ -262,17 +275,24 @@ def _values(record: CveRecord) -> dict[str, Any]:
     return values
 
 
+def _create_cves(created: list[Cve], now: dt.datetime) -> None:
+    """INSERT the new rows, then read their primary keys back (for their rules)."""
+    for cve in created:
+        cve.created_at = cve.updated_at = now
+    insert_models(Cve, created, NEW_CVE_FIELDS)
+    by_id = {cve.cve_id: cve for cve in created}
+    for cve_id, pk in rows_in(Cve, "cve_id", by_id, ["cve_id", "id"]):
+        by_id[cve_id].pk = pk
+
+
 def _mark_known(created: list[Cve]) -> None:
     """New CVEs take the KEV flag and EPSS scores imported before them."""
     ids = [cve.cve_id for cve in created]
     if not ids:
         return
-    known = set(KevEntry.objects.filter(cve_id__in=ids).values_list("cve_id", flat=True))
+    known = {row[0] for row in rows_in(KevEntry, "cve_id", ids, ["cve_id"])}
     scores = {
-        s[0]: s[1:]
-        for s in EpssScore.objects.filter(cve_id__in=ids).values_list(
-            "cve_id", "epss", "percentile"
-        )
+        s[0]: s[1:] for s in rows_in(EpssScore, "cve_id", ids, ["cve_id", "epss", "percentile"])
     }
     for cve in created:
         cve.known_exploited = cve.known_exploited or cve.cve_id in known
@@ -280,12 +300,24 @@ def _mark_known(created: list[Cve]) -> None:
             cve.epss, cve.epss_percentile = scores[cve.cve_id]
 
 
-def _replace_rules(rows: dict[str, Cve], final: dict[tuple[str, str], list[RuleRecord]]) -> None:
+def _replace_rules(
+    rows: dict[str, Cve], final: dict[tuple[str, str], list[RuleRecord]], existed: set[str]
+) -> None:
+    """The rules of each (CVE, source) replaced; a new CVE has none to delete."""
     by_source: dict[str, list[int]] = {}
     for cve_id, source in final:
-        by_source.setdefault(source, []).append(rows[cve_id].pk)
-    for source, pks in by_source.items():
-        CpeMatch.objects.filter(cve_id__in=pks, source=source).delete()
+        if cve_id in existed:
+            by_source.setdefault(source, []).append(rows[cve_id].pk)
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        for source, pks in by_source.items():
+            for start in range(0, len(pks), CHUNK):
+                chunk = pks[start : start + CHUNK]
+                cursor.execute(
+                    f"DELETE FROM {quote(CpeMatch._meta.db_table)} WHERE source = %s "  # noqa: S608
+                    f"AND cve_id IN ({', '.join(['%s'] * len(chunk))})",
+                    [source, *chunk],
+                )
     _insert_rules(
         [(rows[cve_id].pk, rule) for (cve_id, _), rules in final.items() for rule in rules]
     )

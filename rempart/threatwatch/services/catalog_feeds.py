@@ -7,10 +7,9 @@ import datetime as dt
 import logging
 from collections.abc import Sequence
 from dataclasses import asdict
-from typing import Any, cast
+from typing import Any
 
 from django.db import DatabaseError, connection, transaction
-from django.db.models import Field, Model
 from django.utils import timezone
 
 from rempart.threatwatch.importers.kev import version_date
@@ -21,7 +20,15 @@ from rempart.threatwatch.importers.records import (
     ImportReport,
     KevRecord,
 )
+from rempart.threatwatch.index import catalog_changed
 from rempart.threatwatch.models import Advisory, AdvisoryCve, Cve, EpssScore, KevEntry, SourceStatus
+from rempart.threatwatch.services.catalog_sql import (
+    bulk_set,
+    date_value,
+    insert_rows,
+    rows_in,
+    update_rows,
+)
 from rempart.threatwatch.services.pending import pending_correlation_add
 
 logger = logging.getLogger(__name__)
@@ -59,7 +66,8 @@ def write_safely(items: list[Any], report: ImportReport, write: Any) -> None:
                     write([item], report)
             except DatabaseError as exc:
                 origin, key, source = _where(item)
-                report.problem(origin, key, f"database: {exc}", source=source)
+                report.database_errors += 1
+                report.problem(origin, key, f"database: {exc}", source=source, retry=True)
 
 
 def _where(item: Any) -> tuple[str, str, str]:
@@ -70,54 +78,6 @@ def _where(item: Any) -> tuple[str, str, str]:
     if isinstance(first, AdvisoryRecord):
         return first.url, first.reference, "certfr"
     return "", str(getattr(first, "cve_id", "")), ""
-
-
-def insert_rows(model: type[Model], columns: list[str], rows: Sequence[Sequence[Any]]) -> None:
-    """Plain INSERTs of values ready for the database, in one executemany (the ORM's
-    per-field preparation costs more than the writes for large batches)."""
-    if not rows:
-        return
-    quote = connection.ops.quote_name
-    names = ", ".join(quote(c) for c in columns)
-    marks = ", ".join(["%s"] * len(columns))
-    sql = f"INSERT INTO {quote(model._meta.db_table)} ({names}) VALUES ({marks})"  # noqa: S608
-    with connection.cursor() as cursor:
-        cursor.executemany(sql, rows)
-
-
-def update_rows(model: type[Model], objects: Sequence[Model], names: list[str]) -> None:
-    """`UPDATE … WHERE id = %s` for each object, in one executemany: Django's bulk_update
-    builds CASE expressions whose cost grows with rows and fields."""
-    if not objects:
-        return
-    fields = [cast(Field[Any, Any], model._meta.get_field(name)) for name in names]
-    quote = connection.ops.quote_name
-    assignments = ", ".join(f"{quote(str(f.column))} = %s" for f in fields)
-    sql = f"UPDATE {quote(model._meta.db_table)} SET {assignments} WHERE id = %s"  # noqa: S608
-    values = [
-        [*(f.get_db_prep_save(getattr(o, f.attname), connection) for f in fields), o.pk]
-        for o in objects
-    ]
-    with connection.cursor() as cursor:
-        cursor.executemany(sql, values)
-
-
-def bulk_set(model: type[Model], key: str, columns: list[str], rows: list[tuple[Any, ...]]) -> None:
-    """UPDATE … FROM (VALUES …): one statement per 500 rows (SQLite ≥ 3.33 and PostgreSQL)."""
-    table = connection.ops.quote_name(model._meta.db_table)
-    assignments = ", ".join(
-        f"{connection.ops.quote_name(c)} = v.column{i + 2}" for i, c in enumerate(columns)
-    )
-    placeholder = "(" + ", ".join(["%s"] * (len(columns) + 1)) + ")"
-    with connection.cursor() as cursor:
-        for start in range(0, len(rows), 500):
-            chunk = rows[start : start + 500]
-            sql = (
-                f"UPDATE {table} SET {assignments} FROM (VALUES "  # noqa: S608  (names only)
-                f"{', '.join([placeholder] * len(chunk))}) AS v "
-                f"WHERE {table}.{connection.ops.quote_name(key)} = v.column1"
-            )
-            cursor.execute(sql, [value for row in chunk for value in row])
 
 
 # --- KEV, EPSS, CERT-FR ------------------------------------------------------------------------
@@ -157,6 +117,8 @@ def kev_catalog_write(records: Sequence[KevRecord], version: str, report: Import
         )
         Cve.objects.filter(cve_id__in=flagged).update(known_exploited=True, updated_at=now)
         pending_correlation_add(flagged)
+        if flagged:
+            catalog_changed()
         report.changed_cves.update(flagged)
 
 
@@ -178,11 +140,10 @@ def epss_batch_write(records: Sequence[EpssRecord], report: ImportReport) -> Non
         current = latest.get(record.cve_id)
         if current is None or record.score_date >= current.score_date:
             latest[record.cve_id] = record
+    columns = ["cve_id", "epss", "percentile", "score_date"]
     existing = {
-        row[0]: row[1:]
-        for row in EpssScore.objects.filter(cve_id__in=latest).values_list(
-            "cve_id", "epss", "percentile", "score_date"
-        )
+        cve_id: (epss, percentile, date_value(day))
+        for cve_id, epss, percentile, day in rows_in(EpssScore, "cve_id", latest, columns)
     }
     new, changed = [], []
     counts = report.of("epss")
@@ -199,7 +160,6 @@ def epss_batch_write(records: Sequence[EpssRecord], report: ImportReport) -> Non
     counts.added, counts.updated = counts.added + len(new), counts.updated + len(changed)
     with transaction.atomic():
         day = connection.ops.adapt_datefield_value
-        columns = ["cve_id", "epss", "percentile", "score_date"]
         insert_rows(EpssScore, columns, [(*_scores(r), day(r.score_date)) for r in new])
         bulk_set(
             EpssScore, "cve_id", columns[1:], [(*_scores(r), day(r.score_date)) for r in changed]
@@ -213,12 +173,14 @@ def _scores(record: EpssRecord) -> tuple[str, float, float]:
 
 def _copy_to_cves(records: list[EpssRecord], report: ImportReport) -> None:
     wanted = {r.cve_id: (r.epss, r.percentile) for r in records}
-    rows = Cve.objects.filter(cve_id__in=wanted).values_list("cve_id", "epss", "epss_percentile")
+    rows = rows_in(Cve, "cve_id", wanted, ["cve_id", "epss", "epss_percentile"])
     stale = [
         (cve_id, *wanted[cve_id]) for cve_id, *scores in rows if tuple(scores) != wanted[cve_id]
     ]
     bulk_set(Cve, "cve_id", ["epss", "epss_percentile"], stale)
     pending_correlation_add(row[0] for row in stale)
+    if stale:
+        catalog_changed()
     report.changed_cves.update(row[0] for row in stale)
 
 
@@ -282,8 +244,8 @@ def _write_advisories(todo: list[Any], report: ImportReport) -> None:
     updated = [a for a in advisories if a.pk is not None]
     Advisory.objects.bulk_create([a for a in advisories if a.pk is None], batch_size=500)
     update_rows(Advisory, updated, [*ADVISORY_FIELDS, "content_hash", "updated_at"])
-    AdvisoryCve.objects.filter(advisory__in=[a.pk for a in advisories]).delete()
-    AdvisoryCve.objects.bulk_create(
-        [AdvisoryCve(advisory=a, cve_id=c) for a in advisories for c in a.cve_ids],
-        batch_size=1000,
+    if updated:
+        AdvisoryCve.objects.filter(advisory__in=[a.pk for a in updated]).delete()
+    insert_rows(
+        AdvisoryCve, ["advisory_id", "cve_id"], [(a.pk, c) for a in advisories for c in a.cve_ids]
     )

@@ -16,9 +16,11 @@ from collections.abc import Iterable
 from dataclasses import asdict
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
 
 from rempart.threatwatch.models import PendingCorrelation
+from rempart.threatwatch.services.catalog_sql import insert_rows
 from rempart.threatwatch.services.correlation import correlate_catalog_change
 
 logger = logging.getLogger(__name__)
@@ -28,8 +30,9 @@ CHUNK = 900  # identifiers per `IN (…)`: under SQLite's limit on query paramet
 
 def pending_correlation_add(cve_ids: Iterable[str]) -> None:
     """Record CVEs to correlate; call it inside the transaction that changes them."""
-    rows = [PendingCorrelation(cve_id=cve_id) for cve_id in sorted(set(cve_ids))]
-    PendingCorrelation.objects.bulk_create(rows, batch_size=CHUNK)
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    rows = [(cve_id, now) for cve_id in sorted(set(cve_ids))]
+    insert_rows(PendingCorrelation, ["cve_id", "created_at"], rows)
 
 
 def pending_correlation_count() -> int:

@@ -14,7 +14,7 @@ from rempart.threatwatch.cpe import Cpe
 from rempart.threatwatch.importers.affected import entry_rules
 from rempart.threatwatch.importers.pipeline import catalog_import_files
 from rempart.threatwatch.matching import lookup
-from rempart.threatwatch.models import CpeMatch, Cve
+from rempart.threatwatch.models import CpeMatch, Cve, ImportedFile
 
 RECORDS = Path(__file__).parent / "data" / "cve5-vendors"
 pytestmark = pytest.mark.django_db
@@ -139,6 +139,7 @@ def test_a_record_read_by_an_older_parser_is_read_again(catalog: None) -> None:
     }
     cve.save()
     CpeMatch.objects.filter(cve=cve).update(end_excluding="49.15")
+    ImportedFile.objects.update(parser_version="1")  # and noted its files
     # when: the same file is imported again
     result = catalog_import_files([RECORDS / "CVE-2023-4966.json"])
     # then: it is rewritten with this release's rules
@@ -146,7 +147,8 @@ def test_a_record_read_by_an_older_parser_is_read_again(catalog: None) -> None:
     assert "13.1-49.15" in set(
         CpeMatch.objects.filter(cve=cve).values_list("end_excluding", flat=True)
     )
-    assert catalog_import_files([RECORDS / "CVE-2023-4966.json"])["sources"]["cve5"] == {
+    again = catalog_import_files([RECORDS / "CVE-2023-4966.json"], force=True)
+    assert again["sources"]["cve5"] == {
         "added": 0,
         "updated": 0,
         "unchanged": 1,

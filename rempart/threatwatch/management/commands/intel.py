@@ -1,7 +1,8 @@
 """`rempart intel`: vulnerability intelligence from the command line.
 
     rempart intel sync [--source nvd|kev|epss|certfr]…   synchronise with the real sources
-    rempart intel import PATH…                           import files (any supported format)
+    rempart intel import PATH… [--force]                 import files (any supported format;
+                                                         files imported before are skipped)
     rempart intel status                                 state of each source and of the catalog
     rempart intel export-bundle FILE                     write the catalog as a bundle (tar.gz)
     rempart intel lookup CPE23 [--json]                  the CVEs applying to a product version
@@ -45,6 +46,9 @@ class Command(BaseCommand):
         )
         load = actions.add_parser("import", help="import vulnerability data files")
         load.add_argument("paths", nargs="+", metavar="PATH")
+        load.add_argument(
+            "--force", action="store_true", help="read again the files imported before"
+        )
         actions.add_parser("status", help="state of the sources and of the catalog")
         export = actions.add_parser("export-bundle", help="write the catalog to a bundle")
         export.add_argument("file", metavar="FILE")
@@ -84,13 +88,18 @@ class Command(BaseCommand):
         result = self._job(
             "threatwatch.import",
             f"intel import {len(paths)} path(s) (cli)",
-            {"paths": paths},
+            {"paths": paths, "force": options["force"]},
             unit="B",
         )
         for path, formats in result["files"].items():
             kinds = ", ".join(f"{name} x{count}" for name, count in formats.items())
             self.stdout.write(f"{path}: {kinds}")
         self._summary("import", result)
+        if result["skipped_files"]:
+            self.stdout.write(
+                f"{result['skipped_files']} file(s) unchanged since their import, skipped "
+                f"({result['skipped_errors']} error(s) at their import; --force reads them again)"
+            )
         if result["refused"]:
             raise CommandError("nothing imported from: " + ", ".join(result["refused"]))
 
