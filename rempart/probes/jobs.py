@@ -31,7 +31,7 @@ from rempart.scanning.choices import Policy, ScanStatus
 from rempart.scanning.models import Scan, ScanWindow, Scope
 from rempart.scanning.services.imports import correlate_seen
 from rempart.scanning.services.results import perimeter_for, scan_result_import
-from rempart.scanning.services.scans import in_window, scan_create, scan_fail
+from rempart.scanning.services.scans import in_window, scan_create, scan_fail, scan_request
 
 JOB_VALIDITY = dt.timedelta(hours=24)
 MAX_CHUNK_BYTES = 1024 * 1024
@@ -102,6 +102,30 @@ def probe_scan_request(
         changes={"probe": probe.name, "scan": str(scan.public_id), "scope": scope.name},
     )
     return job
+
+
+def scope_probe(scope: Scope) -> Probe | None:
+    """The probe that scans `scope` (the first enrolled, not revoked), or None: the centre."""
+    probe: Probe | None = (
+        Probe.objects.for_establishment(scope.establishment)
+        .filter(scopes=scope, revoked_at__isnull=True)
+        .order_by("enrolled_at")
+        .first()
+    )
+    return probe
+
+
+def scheduled_scan_request(*, schedule: Any) -> Scan:
+    """A scheduled scan: run by the probe of its scope when there is one, else centrally."""
+    probe = scope_probe(schedule.scope)
+    if probe is None:
+        return scan_request(
+            scope=schedule.scope, actor=None, policy=schedule.policy, schedule=schedule
+        )
+    job = probe_scan_request(
+        probe=probe, scope=schedule.scope, actor=None, policy=schedule.policy, schedule=schedule
+    )
+    return job.scan
 
 
 def job_next(probe: Probe) -> ProbeJob | None:

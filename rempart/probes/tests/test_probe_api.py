@@ -10,6 +10,7 @@ import time
 from typing import Any
 
 import pytest
+from django.urls import reverse
 
 from rempart.audit.models import AuditEntry
 from rempart.core.errors import ApplicationError
@@ -257,3 +258,27 @@ def test_health_follows_missed_heartbeats(probe_a: tuple[Probe, Any]) -> None:
     assert probe_health(probe, now) == Health.LATE
     probe.last_heartbeat_at = now - dt.timedelta(seconds=6 * probe.heartbeat_interval_s)
     assert probe_health(probe, now) == Health.SILENT
+
+
+def test_scheduled_scans_of_a_probe_scope_go_to_the_probe(
+    client: Any, probe_a: tuple[Probe, Any], alice: Any
+) -> None:
+    from django.utils import timezone
+
+    from rempart.scanning.tasks import launch_due_scans_task
+    from rempart.scanning.tests.factories import ScheduleFactory
+
+    probe, _ = probe_a
+    scope = _scope(probe.establishment)
+    detail = reverse("scanning:scope_detail", args=[scope.establishment.slug, scope.public_id])
+    client.force_login(alice)
+    assert 'data-scanned-by="centre"' in client.get(detail).content.decode()
+    jobs.probe_scan_request(probe=probe, scope=scope, actor=alice)  # the scope is now the probe's
+    assert f'data-scanned-by="{probe.public_id}"' in client.get(detail).content.decode()
+    ScheduleFactory(
+        establishment=scope.establishment, scope=scope, next_run_at=timezone.now(), enabled=True
+    )
+
+    assert launch_due_scans_task() == 1
+
+    assert probe.jobs.filter(scan__schedule__isnull=False, status=JobStatus.PENDING).count() == 1
