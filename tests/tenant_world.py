@@ -33,6 +33,7 @@ PUBLIC_ROUTES = {
         f"api/probe/v1/{suffix}": "scan probe API: signed by a probe's key, no session; "
         "covered by rempart/probes/tests/test_probe_api.py"
         for suffix in (
+            "dist/<str:filename>",
             "enroll",
             "heartbeat",
             "jobs/next",

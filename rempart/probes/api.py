@@ -10,13 +10,13 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from rempart.core.errors import ApplicationError
 from rempart.probe import PROBE_VERSION, signing
-from rempart.probes import jobs, services
+from rempart.probes import dist, jobs, services
 from rempart.probes.auth import (
     RefusedRequestError,
     check_signature,
@@ -66,6 +66,14 @@ def signed(view: ProbeView) -> ProbeView:
             return _error(error)
 
     return wrapper
+
+
+@require_GET
+def wheel(request: HttpRequest, filename: str) -> FileResponse:
+    """The probe's wheel for `pip`/`pipx install URL` (code only: no secret, no data)."""
+    if filename != dist.wheel_name():
+        raise Http404
+    return FileResponse(dist.probe_wheel().open("rb"), as_attachment=True, filename=filename)
 
 
 @csrf_exempt

@@ -6,6 +6,7 @@ from rempart.probes import api
 
 app_name = "probe_api"
 urlpatterns: list[URLPattern] = [
+    path("dist/<str:filename>", api.wheel, name="wheel"),
     path("enroll", api.enroll, name="enroll"),
     path("heartbeat", api.heartbeat, name="heartbeat"),
     path("jobs/next", api.job_next, name="job_next"),

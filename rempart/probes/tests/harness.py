@@ -21,6 +21,7 @@ from rempart.probe import signing
 from tests.processes import clean_env
 
 PROBE = Path(sys.executable).with_name("rempart-probe")
+NO_DJANGO = Path(__file__).with_name("no_django")  # its sitecustomize forbids Django
 LOOPBACK = "127.0.0.1"
 
 
@@ -49,13 +50,17 @@ def redis_without_password(tmp: Path) -> Iterator[int]:
 
 
 def probe(state_dir: Path, *args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
-    """Run `rempart-probe` as a child process with a deployment's environment."""
+    """Run `rempart-probe` as a child process with a deployment's environment, where any
+    import of Django or of the platform's apps fails."""
+    env = clean_env()
+    env["PYTHONPATH"] = f"{NO_DJANGO}:{env['PYTHONPATH']}"
+    env.pop("DJANGO_SETTINGS_MODULE")
     return subprocess.run(
         [str(PROBE), "--state-dir", str(state_dir), *args],
         capture_output=True,
         text=True,
         timeout=timeout,
-        env=clean_env(),
+        env=env,
         check=False,
     )
 

@@ -199,7 +199,7 @@ def test_a_probe_never_gets_or_touches_another_establishments_jobs(
     packed = _result(job, ["127.0.0.1"])
     assert _upload(client, key_b, job, packed).status_code == 404
     assert _finish(client, key_b, job, packed).status_code == 404
-    with pytest.raises(ApplicationError, match="another establishment"):
+    with pytest.raises(ApplicationError, match="autre établissement"):
         jobs.probe_scan_request(probe=probe_b, scope=_scope(probe.establishment), actor=alice)
     job.refresh_from_db()
     assert job.status == JobStatus.PENDING
@@ -213,7 +213,7 @@ def test_enrolment_codes_are_single_use_and_expire(establishment_a: Any, alice: 
     assert code not in enrolment.code_hash
     enrolment.expires_at = enrolment.created_at
     enrolment.save()
-    with pytest.raises(ApplicationError, match="expired"):
+    with pytest.raises(ApplicationError, match="expiré"):
         services.probe_enroll(
             code=code, public_key=signing.public_key_b64(signing.new_private_key())
         )

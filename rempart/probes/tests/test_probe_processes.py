@@ -68,7 +68,7 @@ def enrol(client: Any, alice: Any, server: str, state_dir: Path) -> Probe:
     assert "Sonde Tourcoing" in done.stdout
     again = probe(state_dir, "enroll", "--server", server, "--code", code)
     assert again.returncode == 2, "a code works once"
-    assert "unknown, used or expired" in again.stderr
+    assert "inconnu, déjà utilisé ou expiré" in again.stderr
     return Probe.objects.get(name="Sonde Tourcoing")
 
 
