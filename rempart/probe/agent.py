@@ -3,18 +3,21 @@ job, check it, run the engine, spool the result, send it."""
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import hashlib
 import json
 import logging
 import os
 import shutil
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from rempart.engine.__main__ import job_from_dict
+from rempart.engine.model import ScanResult
 from rempart.engine.runner import run_scan
 from rempart.probe import PROBE_VERSION, signing
 from rempart.probe.client import CentreClient, CentreUnreachableError, RefusedError
@@ -93,13 +96,29 @@ class Agent:
         job_id = str(document["job_id"])
         logger.info("running job %s on %s", job_id, ", ".join(document["scan"]["targets"]))
         try:
-            result = run_scan(job_from_dict(document["scan"]))
+            result = self._scan(document["scan"])
         except (ValueError, TypeError, KeyError) as exc:
             self.client.post_json(f"jobs/{job_id}/fail", {"error": f"invalid job: {exc}"})
             return
         self.spool(job_id, result.to_dict())
         self.enrolment.last_job = job_id
         self.state.save(self.enrolment)
+
+    def _scan(self, scan: dict[str, Any]) -> ScanResult:
+        """Run the engine; heartbeats go on meanwhile so that a long scan is not "silent"."""
+        job = job_from_dict(scan)
+        done = threading.Event()
+
+        def beat() -> None:
+            while not done.wait(self.enrolment.heartbeat_interval):
+                with contextlib.suppress(CentreUnreachableError, RefusedError):
+                    self.heartbeat()
+
+        threading.Thread(target=beat, name="heartbeat", daemon=True).start()
+        try:
+            return run_scan(job)
+        finally:
+            done.set()
 
     def _report_refusal(self, answer: Any, reason: str) -> None:
         job = answer.get("job") if isinstance(answer, dict) else None

@@ -131,6 +131,7 @@ def scheduled_scan_request(*, schedule: Any) -> Scan:
 def job_next(probe: Probe) -> ProbeJob | None:
     """The oldest job waiting for this probe whose scope is in a scan window now; it is
     marked sent. Jobs of other probes (hence other establishments) are never looked at."""
+    _expire_unanswered(probe)
     with transaction.atomic():
         waiting = (
             ProbeJob.objects.select_for_update()
@@ -150,6 +151,15 @@ def job_next(probe: Probe) -> ProbeJob | None:
             found: ProbeJob = job
             return found
     return None
+
+
+def _expire_unanswered(probe: Probe) -> None:
+    """Jobs sent more than their validity ago with no result end failed with the reason."""
+    stale = ProbeJob.objects.filter(
+        probe=probe, status=JobStatus.SENT, sent_at__lt=timezone.now() - JOB_VALIDITY
+    ).select_related("scan")
+    for job in stale:
+        job_abandon(job, _("No result from the probe within 24 hours."))
 
 
 def job_of_probe(probe: Probe, public_id: str) -> ProbeJob:

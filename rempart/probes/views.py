@@ -17,7 +17,7 @@ from rempart.core.actions import Action
 from rempart.core.errors import ApplicationError
 from rempart.core.http import AuthenticatedHttpRequest, client_ip
 from rempart.core.views import establishment_view, report_error
-from rempart.probes import jobs, selectors, services
+from rempart.probes import dist, jobs, selectors, services
 from rempart.probes.choices import Health
 from rempart.probes.forms import EnrolmentCodeForm, ProbeScanForm
 from rempart.scanning import selectors as scanning_selectors
@@ -80,6 +80,7 @@ def code_create(request: AuthenticatedHttpRequest, establishment: Establishment)
             "enrolment": enrolment,
             "code": code,
             "server": request.build_absolute_uri("/").rstrip("/"),
+            "wheel": dist.wheel_name(),
         },
     )
     add_never_cache_headers(response)

@@ -282,3 +282,19 @@ def test_scheduled_scans_of_a_probe_scope_go_to_the_probe(
     assert launch_due_scans_task() == 1
 
     assert probe.jobs.filter(scan__schedule__isnull=False, status=JobStatus.PENDING).count() == 1
+
+
+def test_a_job_sent_without_answer_for_a_day_ends_failed(
+    client: Any, probe_a: tuple[Probe, Any], alice: Any
+) -> None:
+    import datetime as dt
+
+    probe, key = probe_a
+    job = _sent_job(probe, alice, client, key)
+    job.sent_at = job.sent_at - dt.timedelta(hours=25)
+    job.save(update_fields=["sent_at"])
+    assert signed_call(client, key, "GET", API + "jobs/next").status_code == 204
+    job.refresh_from_db()
+    assert job.status == JobStatus.FAILED
+    assert job.scan.status == "failed"
+    assert "24" in job.error
