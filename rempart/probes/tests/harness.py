@@ -5,8 +5,11 @@ console script run as a child process, and signed requests made in the test itse
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
+import ipaddress
 import re
 import socket
+import ssl
 import subprocess
 import sys
 import threading
@@ -14,7 +17,11 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.x509.oid import NameOID
 
 from rempart.engine.tests.daemons import free_port, running, wait_tcp
 from rempart.probe import signing
@@ -75,8 +82,8 @@ class UploadGate:
     """A TCP relay in front of the centre. While `uploads_blocked`, a connection asking for a
     result chunk is cut before the centre sees it: to the probe, the centre is unreachable."""
 
-    def __init__(self, upstream: int) -> None:
-        self.upstream = upstream
+    def __init__(self, upstream: int, tls: ssl.SSLContext | None = None) -> None:
+        self.upstream, self.tls = upstream, tls
         self.uploads_blocked = False
         self.refused = 0
         self.sock = socket.socket()
@@ -88,7 +95,7 @@ class UploadGate:
 
     @property
     def url(self) -> str:
-        return f"http://{LOOPBACK}:{self.port}"
+        return f"{'https' if self.tls else 'http'}://{LOOPBACK}:{self.port}"
 
     def close(self) -> None:
         self.sock.close()
@@ -102,6 +109,12 @@ class UploadGate:
             threading.Thread(target=self._relay, args=(conn,), daemon=True).start()
 
     def _relay(self, conn: socket.socket) -> None:
+        if self.tls is not None:  # TLS ends here, as at a reverse proxy
+            try:
+                conn = self.tls.wrap_socket(conn, server_side=True)
+            except (ssl.SSLError, OSError):
+                conn.close()
+                return
         head = b""
         while b"\r\n" not in head:
             data = conn.recv(4096)
@@ -125,6 +138,52 @@ def _pipe(source: socket.socket, target: socket.socket) -> None:
             target.sendall(data)
     with contextlib.suppress(OSError):
         target.shutdown(socket.SHUT_WR)
+
+
+def tls_context(directory: Path) -> tuple[ssl.SSLContext, Path]:
+    """A private authority and a certificate for 127.0.0.1 signed by it: the server's TLS
+    context and the authority's PEM file (the probe's `--ca-file`)."""
+    now = dt.datetime.now(dt.UTC)
+    ca_key, key = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
+    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Rempart test CA")])
+    ca = (
+        x509.CertificateBuilder()
+        .subject_name(ca_name)
+        .issuer_name(ca_name)
+        .public_key(ca_key.public_key())
+        .serial_number(1)
+        .not_valid_before(now - dt.timedelta(hours=1))
+        .not_valid_after(now + dt.timedelta(days=1))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(ca_key, hashes.SHA256())
+    )
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, LOOPBACK)]))
+        .issuer_name(ca_name)
+        .public_key(key.public_key())
+        .serial_number(2)
+        .not_valid_before(now - dt.timedelta(hours=1))
+        .not_valid_after(now + dt.timedelta(days=1))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address(LOOPBACK))]),
+            critical=False,
+        )
+        .sign(ca_key, hashes.SHA256())
+    )
+    ca_file, chain = directory / "ca.pem", directory / "server.pem"
+    ca_file.write_bytes(ca.public_bytes(serialization.Encoding.PEM))
+    chain.write_bytes(
+        cert.public_bytes(serialization.Encoding.PEM)
+        + key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(chain)
+    return context, ca_file
 
 
 def signed_call(

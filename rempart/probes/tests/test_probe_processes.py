@@ -22,6 +22,7 @@ from rempart.probes.tests.harness import (
     code_from_page,
     probe,
     redis_without_password,
+    tls_context,
 )
 from rempart.scanning.models import Finding
 from rempart.scanning.tests.factories import AuthorisationFactory, ScopeFactory
@@ -194,3 +195,34 @@ def test_state_directory_key_is_the_enrolled_key(
     probe_obj = enrol(client, alice, live_server.url, state_dir)
     key = State(state_dir).key()
     assert signing.fingerprint(signing.public_key_b64(key)) == probe_obj.key_fingerprint
+
+
+def test_the_probe_speaks_https_and_checks_the_centres_certificate(
+    live_server: Any, client: Any, alice: Any, scope: Any, tmp_path: Path
+) -> None:
+    context, ca_file = tls_context(tmp_path)
+    gate = UploadGate(int(live_server.url.rsplit(":", 1)[1]), tls=context)
+    state_dir = tmp_path / "probe"
+    site = SiteFactory(establishment=scope.establishment)
+    client.force_login(alice)
+    page = client.post(
+        reverse("probes:code_create", args=[scope.establishment.slug]),
+        {"probe_name": "Sonde TLS", "site": site.pk},
+    )
+    code = code_from_page(page.content.decode())
+
+    untrusted = probe(state_dir, "enroll", "--server", gate.url, "--code", code)
+
+    assert untrusted.returncode == 4
+    assert "CERTIFICATE_VERIFY_FAILED" in untrusted.stderr
+    assert not Probe.objects.exists()
+    trusted = probe(
+        state_dir, "--ca-file", str(ca_file), "enroll", "--server", gate.url, "--code", code
+    )
+    assert trusted.returncode == 0, trusted.stderr
+    job = assign(client, Probe.objects.get(), scope)
+    run = probe(state_dir, "--ca-file", str(ca_file), "run", "--once", "--wait", "1")
+    assert run.returncode == 0, run.stderr
+    job.refresh_from_db()
+    assert job.status == JobStatus.COMPLETED
+    gate.close()
