@@ -57,6 +57,8 @@ VERB_LABELS: dict[str, Promise] = {
     "probes.enrolment_code.created": _("Probe enrolment code created"),
     "probes.job.assigned": _("Scan assigned to a probe"),
     "probes.probe.enrolled": _("Probe enrolled"),
+    "probes.probe.heard_again": _("Silent probe heard again"),
+    "probes.probe.silent": _("Probe silent (missed heartbeats)"),
     "probes.probe.revoked": _("Probe revoked"),
     "probes.result.out_of_scope": _("Probe result outside the scope refused"),
     "scanning.asset.updated": _("Asset updated"),

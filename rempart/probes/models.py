@@ -30,6 +30,7 @@ class Probe(TenantOwnedModel):
     version = models.CharField(_("version"), max_length=50, blank=True)
     load = models.FloatField(_("load"), null=True, blank=True)
     last_job = models.CharField(_("last job"), max_length=100, blank=True)
+    silent_since = models.DateTimeField(_("silent since"), null=True, blank=True)
     heartbeat_interval_s = models.PositiveIntegerField(_("heartbeat interval (s)"), default=60)
     scopes = models.ManyToManyField(
         "scanning.Scope", blank=True, related_name="probes", verbose_name=_("scopes scanned")

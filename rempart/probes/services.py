@@ -15,9 +15,12 @@ from rempart.audit.services import audit_record
 from rempart.core.actions import Action
 from rempart.core.errors import ApplicationError, PermissionDeniedError
 from rempart.probe import signing
-from rempart.probes.choices import JobStatus
+from rempart.probes.choices import Health, JobStatus
 from rempart.probes.models import EnrolmentCode, Probe
+from rempart.probes.selectors import SILENT_AFTER_BEATS, probe_health
 from rempart.tenancy import access
+from rempart.webhooks import events as webhook_events
+from rempart.webhooks import services as webhooks
 
 CODE_TTL = dt.timedelta(hours=24)
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
@@ -136,9 +139,46 @@ def probe_revoke(*, probe: Probe, actor: Any, ip_address: str | None = None) -> 
 
 
 def probe_heartbeat(*, probe: Probe, data: dict[str, Any]) -> None:
+    if probe.silent_since is not None:
+        audit_record(
+            actor=None, actor_label=PROBE_ACTOR, verb="probes.probe.heard_again", target=probe
+        )
+        probe.silent_since = None
     probe.last_heartbeat_at = timezone.now()
     probe.version = str(data.get("version") or "")[:50]
     load = data.get("load")
     probe.load = float(load) if isinstance(load, int | float) else None
     probe.last_job = str(data.get("last_job") or "")[:100]
-    probe.save(update_fields=["last_heartbeat_at", "version", "load", "last_job", "updated_at"])
+    probe.save(
+        update_fields=[
+            "last_heartbeat_at",
+            "version",
+            "load",
+            "last_job",
+            "silent_since",
+            "updated_at",
+        ]
+    )
+
+
+def silent_probes_alert(now: dt.datetime | None = None) -> int:
+    """Probes that have just fallen silent: one audit entry and one webhook event each (not
+    repeated until the probe is heard again). Returns how many."""
+    now = now or timezone.now()
+    alerted = 0
+    for probe in Probe.objects.filter(revoked_at__isnull=True, silent_since__isnull=True):
+        if probe_health(probe, now) != Health.SILENT or probe.enrolled_at > now - dt.timedelta(
+            seconds=SILENT_AFTER_BEATS * probe.heartbeat_interval_s
+        ):
+            continue
+        with transaction.atomic():
+            probe.silent_since = now
+            probe.save(update_fields=["silent_since", "updated_at"])
+            audit_record(actor=None, verb="probes.probe.silent", target=probe)
+            webhooks.emit(
+                probe.establishment_id,
+                webhook_events.PROBE_SILENT,
+                webhook_events.probe_payload(probe),
+            )
+        alerted += 1
+    return alerted

@@ -298,3 +298,32 @@ def test_a_job_sent_without_answer_for_a_day_ends_failed(
     assert job.status == JobStatus.FAILED
     assert job.scan.status == "failed"
     assert "24" in job.error
+
+
+def test_a_probe_falling_silent_is_alerted_once(
+    client: Any, probe_a: tuple[Probe, Any], alice: Any
+) -> None:
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from rempart.probes.tasks import silent_alert_task
+    from rempart.webhooks.models import WebhookDelivery
+    from rempart.webhooks.tests.factories import WebhookEndpointFactory
+
+    probe, key = probe_a
+    WebhookEndpointFactory(establishment=probe.establishment, events=["probes.probe.silent"])
+    assert silent_alert_task() == 0  # just enrolled: not silent yet
+    Probe.objects.filter(pk=probe.pk).update(
+        enrolled_at=timezone.now() - dt.timedelta(hours=2),
+        last_heartbeat_at=timezone.now() - dt.timedelta(hours=1),
+    )
+    assert silent_alert_task() == 1
+    assert silent_alert_task() == 0  # once
+    assert AuditEntry.objects.filter(verb="probes.probe.silent").count() == 1
+    delivery = WebhookDelivery.objects.get(event="probes.probe.silent")
+    assert delivery.payload["data"]["probe"]["name"] == probe.name
+    assert signed_call(client, key, "POST", API + "heartbeat", b"{}").status_code == 200
+    probe.refresh_from_db()
+    assert probe.silent_since is None
+    assert AuditEntry.objects.filter(verb="probes.probe.heard_again").count() == 1
