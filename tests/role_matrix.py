@@ -196,6 +196,7 @@ WRITES: list[Write] = [
     ],
     W("probes:code_create", MANAGE, summary="create a probe enrolment code"),
     W("probes:probe_revoke", MANAGE, "probes.Probe", summary="revoke a scan probe"),
+    W("probes:job_cancel", CHANGE, "probes.ProbeJob", summary="cancel a probe's scan"),
     W(
         "probes:probe_scan",
         CHANGE,

@@ -56,6 +56,7 @@ VERB_LABELS: dict[str, Promise] = {
     "phishing.sendingprofile.tested": _("Sending profile tested"),
     "probes.enrolment_code.created": _("Probe enrolment code created"),
     "probes.job.assigned": _("Scan assigned to a probe"),
+    "probes.job.cancelled": _("Probe job cancelled"),
     "probes.probe.enrolled": _("Probe enrolled"),
     "probes.probe.heard_again": _("Silent probe heard again"),
     "probes.probe.silent": _("Probe silent (missed heartbeats)"),

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.db import models
-from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 
@@ -20,4 +19,4 @@ class JobStatus(models.TextChoices):
     SENT = "sent", pgettext_lazy("probe job", "Sent to the probe")
     COMPLETED = "completed", pgettext_lazy("probe job", "Completed")
     FAILED = "failed", pgettext_lazy("probe job", "Failed")
-    EXPIRED = "expired", _("Expired")
+    CANCELLED = "cancelled", pgettext_lazy("probe job", "Cancelled")

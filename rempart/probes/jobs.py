@@ -20,7 +20,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from rempart.audit.services import audit_record
-from rempart.core.errors import ApplicationError
+from rempart.core.actions import Action
+from rempart.core.errors import ApplicationError, PermissionDeniedError
 from rempart.engine.model import RateLimits, ResultFormatError, ScanResult
 from rempart.probe import signing
 from rempart.probes.choices import JobStatus
@@ -32,6 +33,7 @@ from rempart.scanning.models import Scan, ScanWindow, Scope
 from rempart.scanning.services.imports import correlate_seen
 from rempart.scanning.services.results import perimeter_for, scan_result_import
 from rempart.scanning.services.scans import in_window, scan_create, scan_fail, scan_request
+from rempart.tenancy import access
 
 JOB_VALIDITY = dt.timedelta(hours=24)
 MAX_CHUNK_BYTES = 1024 * 1024
@@ -177,7 +179,9 @@ def job_of_probe(probe: Probe, public_id: str) -> ProbeJob:
 
 def chunk_store(*, job: ProbeJob, index: int, key: str, data: bytes) -> bool:
     """Keep one chunk; False when this idempotency key was already received (a retry)."""
-    if job.status not in (JobStatus.SENT, JobStatus.COMPLETED):
+    if job.status == JobStatus.COMPLETED:  # a retry after the result was imported
+        return False
+    if job.status != JobStatus.SENT:
         raise ApplicationError(_("This job does not accept results."), code="job_closed")
     if not 0 <= index < MAX_CHUNKS or len(data) > MAX_CHUNK_BYTES or not key:
         raise ApplicationError(_("This chunk is invalid."), code="invalid_chunk")
@@ -267,7 +271,23 @@ def job_abandon(job: ProbeJob, reason: str) -> None:
         scan_fail(job.scan, reason)
 
 
+@transaction.atomic
+def job_cancel(*, job: ProbeJob, actor: Any, ip_address: str | None = None) -> None:
+    """Withdraw a job not finished yet: a probe that already has it sees its result refused."""
+    if not access.can(actor, Action.CHANGE, job.establishment):
+        raise PermissionDeniedError(_("You cannot cancel scans of this establishment."))
+    if job.status not in (JobStatus.PENDING, JobStatus.SENT):
+        raise ApplicationError(_("This job is already finished."))
+    job.status, job.finished_at = JobStatus.CANCELLED, timezone.now()
+    job.error = _("Cancelled by a user.")
+    job.save(update_fields=["status", "error", "finished_at", "updated_at"])
+    Scan.objects.filter(pk=job.scan_id).update(
+        status=ScanStatus.CANCELLED, error=job.error, finished_at=job.finished_at
+    )
+    audit_record(actor=actor, verb="probes.job.cancelled", target=job, ip_address=ip_address)
+
+
 def job_fail(*, job: ProbeJob, error: str) -> None:
-    if job.status in (JobStatus.COMPLETED, JobStatus.FAILED):
+    if job.status not in (JobStatus.PENDING, JobStatus.SENT):
         return
     job_abandon(job, _("The probe reported a failure: %(error)s") % {"error": error[:1000]})

@@ -63,6 +63,21 @@ def probe_get(
     return probe
 
 
+def job_get(
+    *, user: Any, public_id: UUID, establishment: Any, action: Action = Action.VIEW
+) -> ProbeJob:
+    """One probe job of `establishment` that `user` may `action`; 404 for absent or not yours."""
+    try:
+        job: ProbeJob = (
+            ProbeJob.objects.visible_to(user, action=action)
+            .select_related("scan")
+            .get(establishment=establishment, public_id=public_id)
+        )
+    except ProbeJob.DoesNotExist as exc:
+        raise Http404 from exc
+    return job
+
+
 def job_list(*, user: Any, establishment: Any) -> QuerySet[ProbeJob]:
     jobs: QuerySet[ProbeJob] = (
         ProbeJob.objects.visible_to(user)

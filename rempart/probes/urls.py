@@ -11,4 +11,5 @@ urlpatterns: list[URLPattern] = [
     path(f"{E}codes/", views.code_create, name="code_create"),
     path(f"{E}<uuid:public_id>/revoke/", views.probe_revoke, name="probe_revoke"),
     path(f"{E}<uuid:public_id>/scan/", views.probe_scan, name="probe_scan"),
+    path(f"{E}jobs/<uuid:public_id>/cancel/", views.job_cancel, name="job_cancel"),
 ]

@@ -18,7 +18,7 @@ from rempart.core.errors import ApplicationError
 from rempart.core.http import AuthenticatedHttpRequest, client_ip
 from rempart.core.views import establishment_view, report_error
 from rempart.probes import dist, jobs, selectors, services
-from rempart.probes.choices import Health
+from rempart.probes.choices import Health, JobStatus
 from rempart.probes.forms import EnrolmentCodeForm, ProbeScanForm
 from rempart.scanning import selectors as scanning_selectors
 from rempart.tenancy import access
@@ -48,6 +48,7 @@ def probe_list(request: AuthenticatedHttpRequest, establishment: Establishment) 
             "jobs": selectors.job_list(user=request.user, establishment=establishment),
             "can_manage": access.can(request.user, Action.MANAGE, establishment),
             "can_change": access.can(request.user, Action.CHANGE, establishment),
+            "active_jobs": (JobStatus.PENDING, JobStatus.SENT),
             "code_form": EnrolmentCodeForm(sites=_sites(establishment)),
             "scan_form": ProbeScanForm(scopes=scopes),
         },
@@ -98,6 +99,22 @@ def probe_revoke(
     try:
         services.probe_revoke(probe=probe, actor=request.user, ip_address=client_ip(request))
         messages.success(request, _("“%(name)s” has been revoked.") % {"name": probe.name})
+    except ApplicationError as error:
+        report_error(request, None, error)
+    return _list(establishment)
+
+
+@require_POST
+@establishment_view(Action.CHANGE)
+def job_cancel(
+    request: AuthenticatedHttpRequest, establishment: Establishment, public_id: Any
+) -> HttpResponse:
+    job = selectors.job_get(
+        user=request.user, public_id=public_id, establishment=establishment, action=Action.CHANGE
+    )
+    try:
+        jobs.job_cancel(job=job, actor=request.user, ip_address=client_ip(request))
+        messages.success(request, _("The probe job is cancelled."))
     except ApplicationError as error:
         report_error(request, None, error)
     return _list(establishment)

@@ -154,6 +154,8 @@ def test_a_retried_chunk_and_a_retried_finish_count_once(
     assert ResultChunk.objects.filter(job=job).count() == 1
     assert _finish(client, key, job, packed).json() == {"imported": True}
     assert _finish(client, key, job, packed).json() == {"imported": False}
+    assert _upload(client, key, job, packed).json() == {"stored": False}
+    assert not ResultChunk.objects.filter(job=job).exists()  # dropped once imported
     job.refresh_from_db()
     assert job.status == JobStatus.COMPLETED
     assert job.scan.findings_new == 1
@@ -327,3 +329,32 @@ def test_a_probe_falling_silent_is_alerted_once(
     probe.refresh_from_db()
     assert probe.silent_since is None
     assert AuditEntry.objects.filter(verb="probes.probe.heard_again").count() == 1
+
+
+def test_the_scan_page_of_a_probe_scan_opens(
+    client: Any, probe_a: tuple[Probe, Any], alice: Any
+) -> None:
+    probe, key = probe_a
+    job = _sent_job(probe, alice, client, key)
+    client.force_login(alice)
+    url = reverse("scanning:scan_detail", args=[probe.establishment.slug, job.scan.public_id])
+    assert client.get(url).status_code == 200
+    listing = client.get(reverse("probes:probe_list", args=[probe.establishment.slug]))
+    assert str(job.scan.public_id) in listing.content.decode()
+
+
+def test_a_cancelled_job_is_not_handed_out_and_its_result_is_refused(
+    client: Any, probe_a: tuple[Probe, Any], alice: Any
+) -> None:
+    probe, key = probe_a
+    job = _sent_job(probe, alice, client, key)
+    client.force_login(alice)
+    url = reverse("probes:job_cancel", args=[probe.establishment.slug, job.public_id])
+    assert client.post(url).status_code == 302
+    job.refresh_from_db()
+    assert job.status == JobStatus.CANCELLED
+    assert job.scan.status == "cancelled"
+    packed = _result(job, ["127.0.0.1"])
+    assert _upload(client, key, job, packed).json()["error"] == "job_closed"
+    assert signed_call(client, key, "GET", API + "jobs/next").status_code == 204
+    assert AuditEntry.objects.filter(verb="probes.job.cancelled").count() == 1
