@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "rempart.threatwatch",
     "rempart.phishing",
     "rempart.webhooks",
+    "rempart.probes",
     "rempart.dashboard",
     "rempart.api",
     "rempart.ops",

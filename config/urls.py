@@ -10,6 +10,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("rempart.api.urls")),
+    path("api/probe/v1/", include("rempart.probes.urls_api")),
     path("", include("rempart.accounts.urls")),
     path("", include("rempart.audit.urls")),
     path("", include("rempart.jobs.urls")),
@@ -17,6 +18,7 @@ urlpatterns = [
     path("", include("rempart.threatwatch.urls")),
     path("", include("rempart.phishing.urls")),
     path("", include("rempart.webhooks.urls")),
+    path("", include("rempart.probes.urls")),
     path("", include("rempart.tenancy.urls")),
     path("", include("rempart.dashboard.urls")),
 ]

@@ -71,6 +71,7 @@ ROLE_INDEPENDENT = {
     "p/": "phishing simulation tracking: bearer token of one recipient",
     "invitations/": "invitation link: bearer secret of one invited person",
     "healthz": "health check, no data",
+    "api/probe/": "scan probe API: every request signed by an enrolled probe's key",
 }
 
 
@@ -270,6 +271,16 @@ WRITES: list[Write] = [
             ("assign", "assign selected findings"),
         )
     ],
+    W("probes:code_create", MANAGE, summary="create a probe enrolment code"),
+    W("probes:probe_revoke", MANAGE, "probes.Probe", summary="revoke a scan probe"),
+    W("probes:job_cancel", CHANGE, "probes.ProbeJob", summary="cancel a probe's scan"),
+    W(
+        "probes:probe_scan",
+        CHANGE,
+        "probes.Probe",
+        body=lambda world: {"scope": world.first("scanning.Scope").pk, "policy": "discovery"},
+        summary="hand a scan of a scope to a probe",
+    ),
     W("scanning:scan_launch", CHANGE, summary="launch a scan"),
     W("scanning:scan_cancel", CHANGE, "scanning.Scan", summary="cancel a scan"),
     W("scanning:scan_resume", CHANGE, "scanning.Scan", summary="resume an interrupted import"),

@@ -30,6 +30,19 @@ PUBLIC_ROUTES = {
     "accounts/oidc/<provider_id>/login/callback/": "single sign-on callback, no tenant data",
     "admin/<url>": "the admin's catch-all redirect",
     **{
+        f"api/probe/v1/{suffix}": "scan probe API: signed by a probe's key, no session; "
+        "covered by rempart/probes/tests/test_probe_api.py"
+        for suffix in (
+            "dist/<str:filename>",
+            "enroll",
+            "heartbeat",
+            "jobs/next",
+            "jobs/<uuid:public_id>/chunks/<int:index>",
+            "jobs/<uuid:public_id>/finish",
+            "jobs/<uuid:public_id>/fail",
+        )
+    },
+    **{
         f"p/<str:token>/{suffix}": "simulation tracking: bearer token of one recipient; "
         "covered by rempart/phishing/tests/test_tracking.py"
         for suffix in ("", "o.gif", "submit", "h", "learn", "report")

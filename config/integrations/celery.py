@@ -66,6 +66,7 @@ CELERY_BEAT_SCHEDULE = {
         "task": "scanning.launch_due_scans",
         "schedule": 60.0,
     },
+    "probes-silent-alert": {"task": "probes.silent_alert", "schedule": 60.0},
     "scanning-expire-acceptances": {
         "task": "scanning.expire_acceptances",
         "schedule": 6 * 3600.0,

@@ -8,9 +8,9 @@ from celery import shared_task
 from django.utils import timezone
 
 from rempart.core.errors import ApplicationError
+from rempart.probes.jobs import scheduled_scan_request
 from rempart.scanning.models import ScanSchedule
 from rempart.scanning.services.findings import acceptances_expire
-from rempart.scanning.services.scans import scan_request
 from rempart.scanning.services.scopes import next_run
 
 logger = logging.getLogger(__name__)
@@ -23,9 +23,7 @@ def launch_due_scans_task() -> int:
     due = ScanSchedule.objects.filter(enabled=True, next_run_at__lte=timezone.now())
     for schedule in due.select_related("scope", "establishment"):
         try:
-            scan_request(
-                scope=schedule.scope, actor=None, policy=schedule.policy, schedule=schedule
-            )
+            scheduled_scan_request(schedule=schedule)
             launched += 1
         except ApplicationError as exc:
             logger.warning("scheduled scan of %s not launched: %s", schedule.scope, exc.message)

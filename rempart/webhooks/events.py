@@ -19,6 +19,7 @@ CAMPAIGN_CLOSED = "phishing.campaign.closed"
 CAMPAIGN_CANCELLED = "phishing.campaign.cancelled"
 TARGET_REPORTED = "phishing.target.reported"
 TARGET_SUBMITTED = "phishing.target.submitted"
+PROBE_SILENT = "probes.probe.silent"
 
 # name → label shown in the endpoint form (ping is sent on request, never subscribed).
 SUBSCRIBABLE: dict[str, Any] = {
@@ -27,6 +28,7 @@ SUBSCRIBABLE: dict[str, Any] = {
     CAMPAIGN_CANCELLED: _("Phishing: a campaign is cancelled"),
     TARGET_REPORTED: _("Phishing: a recipient reported the simulation (pseudonym)"),
     TARGET_SUBMITTED: _("Phishing: a recipient submitted the landing page form (pseudonym)"),
+    PROBE_SILENT: _("Scan probes: a probe has missed several heartbeats"),
 }
 
 
@@ -58,6 +60,18 @@ def target_payload(target: Any, kind: str, at: datetime, **flags: bool) -> dict[
         "kind": str(kind),
         "at": at.isoformat(),
         **flags,
+    }
+
+
+def probe_payload(probe: Any) -> dict[str, Any]:
+    """A probe that fell silent: its id, name, site and last heartbeat."""
+    return {
+        "probe": {
+            "id": str(probe.public_id),
+            "name": probe.name,
+            "site": str(probe.site) if probe.site_id else None,
+            "last_heartbeat": _iso(probe.last_heartbeat_at),
+        }
     }
 
 
