@@ -95,7 +95,7 @@ class _Pairs:
 
 def _catalog_state() -> tuple[object, ...]:
     """Changes with every recorded import or sync, and with every new rule."""
-    return (*catalog_generation(), CpeMatch.objects.aggregate(last=Max("pk"))["last"])
+    return (catalog_generation(), CpeMatch.objects.aggregate(last=Max("pk"))["last"])
 
 
 def catalog_pairs() -> tuple[tuple[str, str, int], ...]:
