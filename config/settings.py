@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "rempart.threatwatch",
     "rempart.phishing",
     "rempart.webhooks",
+    "rempart.actions",
     "rempart.dashboard",
     "rempart.api",
     "rempart.ops",

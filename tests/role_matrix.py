@@ -167,6 +167,22 @@ WRITES: list[Write] = [
         "webhooks.WebhookDelivery",
         summary="retry a webhook delivery",
     ),
+    # Action plan
+    W("actions:action_create", CHANGE, body={"priority": "normal"}, summary="add an action item"),
+    W(
+        "actions:action_edit",
+        CHANGE,
+        "actions.ActionItem",
+        body={"priority": "normal", "title": "Patch"},
+        summary="edit an action item",
+    ),
+    W(
+        "actions:action_status",
+        CHANGE,
+        "actions.ActionItem",
+        body={"status": "done"},
+        summary="change an action item's status",
+    ),
     # Vulnerability scanning
     W("scanning:asset_edit", CHANGE, "scanning.Asset", summary="edit an asset"),
     W(
