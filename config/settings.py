@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "rempart.phishing",
     "rempart.webhooks",
     "rempart.actions",
+    "rempart.attachments",
     "rempart.dashboard",
     "rempart.api",
     "rempart.ops",
@@ -219,3 +220,4 @@ DEMO = _env.bool("DEMO", default=True)
 AUDIT_TRUSTED_PROXIES = _env.list("TRUSTED_PROXIES", default=[])
 INVITATION_DAYS = _env.int("INVITATION_DAYS", default=7)
 API_TOKEN_MAX_DAYS = _env.int("API_TOKEN_MAX_DAYS", default=365)
+ATTACHMENT_MAX_MB = _env.int("ATTACHMENT_MAX_MB", default=20)

@@ -183,6 +183,21 @@ WRITES: list[Write] = [
         body={"status": "done"},
         summary="change an action item's status",
     ),
+    # Attachments and evidence
+    W("attachments:attachment_upload", CHANGE, summary="attach a file to a record"),
+    W(
+        "attachments:attachment_review",
+        CHANGE,
+        "attachments.Attachment",
+        body={"status": "accepted"},
+        summary="review a piece of evidence",
+    ),
+    W(
+        "attachments:attachment_delete",
+        CHANGE,
+        "attachments.Attachment",
+        summary="delete an attached file",
+    ),
     # Vulnerability scanning
     W("scanning:asset_edit", CHANGE, "scanning.Asset", summary="edit an asset"),
     W(

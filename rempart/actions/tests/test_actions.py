@@ -60,7 +60,7 @@ def test_source_of_another_establishment_is_refused(
 def test_owner_must_belong_to_the_establishment(
     alice: Any, charlie: Any, analyst: Any, establishment_a: Any
 ) -> None:
-    with pytest.raises(ApplicationError, match="not a member"):
+    with pytest.raises(ApplicationError, match="membre"):
         services.action_create(establishment=establishment_a, actor=alice, title="x", owner=charlie)
     # the regional team whose perimeter holds the establishment may own items
     item = services.action_create(
@@ -78,7 +78,7 @@ def test_status_changes_need_a_reason_to_abandon_and_stamp_closing(
     alice: Any, establishment_a: Any
 ) -> None:
     item = ActionItemFactory(establishment=establishment_a)
-    with pytest.raises(ApplicationError, match="abandoned"):
+    with pytest.raises(ApplicationError, match="abandonnée"):
         services.action_set_status(item=item, actor=alice, status=ActionStatus.ABANDONED)
     services.action_set_status(item=item, actor=alice, status=ActionStatus.DONE)
     assert item.closed_at is not None
