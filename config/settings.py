@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "rempart.webhooks",
     "rempart.actions",
     "rempart.attachments",
+    "rempart.timeline",
     "rempart.dashboard",
     "rempart.api",
     "rempart.ops",

@@ -19,6 +19,7 @@ urlpatterns = [
     path("", include("rempart.webhooks.urls")),
     path("", include("rempart.actions.urls")),
     path("", include("rempart.attachments.urls")),
+    path("", include("rempart.timeline.urls")),
     path("", include("rempart.tenancy.urls")),
     path("", include("rempart.dashboard.urls")),
 ]

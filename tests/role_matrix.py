@@ -198,6 +198,8 @@ WRITES: list[Write] = [
         "attachments.Attachment",
         summary="delete an attached file",
     ),
+    # Timeline
+    W("timeline:entry_add", CHANGE, summary="add a timeline entry"),
     # Vulnerability scanning
     W("scanning:asset_edit", CHANGE, "scanning.Asset", summary="edit an asset"),
     W(

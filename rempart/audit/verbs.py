@@ -90,6 +90,7 @@ VERB_LABELS: dict[str, Promise] = {
     "tenancy.membership.deleted": _("Member removed"),
     "tenancy.membership.updated": _("Member's role changed"),
     "tenancy.operator_assignment.created": _("Operator staff assignment created"),
+    "timeline.entry.added": _("Timeline entry added"),
     "webhooks.endpoint.created": _("Webhook endpoint created"),
     "webhooks.endpoint.deleted": _("Webhook endpoint deleted"),
     "webhooks.endpoint.secret_regenerated": _("Webhook signing secret regenerated"),
