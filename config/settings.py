@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "rempart.actions",
     "rempart.attachments",
     "rempart.timeline",
+    "rempart.magiclinks",
     "rempart.dashboard",
     "rempart.api",
     "rempart.ops",

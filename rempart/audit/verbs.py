@@ -35,6 +35,9 @@ VERB_LABELS: dict[str, Promise] = {
     "audit.chain.head_rebuilt": _("Audit chain head rebuilt (the chain is broken)"),
     "audit.log.exported": _("Audit log exported"),
     "jobs.job.cancel_requested": _("Job cancellation requested"),
+    "magiclinks.link.first_used": _("Personal link used for the first time"),
+    "magiclinks.link.issued": _("Personal link sent"),
+    "magiclinks.link.revoked": _("Personal link revoked"),
     "ops.backup.broken_audit_accepted": _(
         "Backup restored despite a broken audit chain (explicitly accepted)"
     ),
