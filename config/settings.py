@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "rempart.attachments",
     "rempart.timeline",
     "rempart.magiclinks",
+    "rempart.deadlines",
     "rempart.dashboard",
     "rempart.api",
     "rempart.ops",
