@@ -8,4 +8,4 @@ class PhishingConfig(AppConfig):
     verbose_name = _("Phishing simulation")
 
     def ready(self) -> None:
-        from rempart.phishing import menu, subjects  # noqa: F401  (navigation, API scopes, links)
+        from rempart.phishing import figures, menu, subjects  # noqa: F401  (registries)
