@@ -43,7 +43,8 @@ class SubjectKind:
 
     `url_name` is reversed with the establishment's slug and the record's public id (the
     usual `/e/<slug>/…/<uuid:public_id>/` shape); `url` overrides it for other shapes.
-    `title` gives the record's label (its `str()` by default)."""
+    `title` gives the record's label (its `str()` by default); `select_related` names the
+    relations it reads, so that a list of N records costs one query."""
 
     code: str
     model: str
@@ -51,6 +52,7 @@ class SubjectKind:
     url_name: str = ""
     url: Callable[[Any], str] | None = None
     title: Callable[[Any], str] | None = None
+    select_related: tuple[str, ...] = ()  # what `str(record)` reads, for lists in one query
 
     def model_class(self) -> type[models.Model]:
         return apps.get_model(self.model)
@@ -126,7 +128,8 @@ def subjects_get(
     rows = kind.model_class()._default_manager.filter(public_id__in=public_ids)
     if establishment_ids is not None:
         rows = rows.filter(establishment__in=establishment_ids)
-    return {row.public_id: row for row in rows.select_related("establishment")}  # type: ignore[attr-defined]
+    rows = rows.select_related("establishment", *kind.select_related)
+    return {row.public_id: row for row in rows}  # type: ignore[attr-defined]
 
 
 def subject_choices() -> list[tuple[str, str]]:

@@ -11,5 +11,6 @@ register_subject(
         model="scanning.Finding",
         label=_("Vulnerability"),
         url_name="scanning:finding_detail",
+        select_related=("asset",),
     )
 )

@@ -207,3 +207,24 @@ def test_source_partial_in_place(alice: Any, bob: Any, establishment_a: Any) -> 
         assert "Patch" in html
         assert "Autre" not in html
         assert ("source_kind=scanning.finding" in html) is can_add
+
+
+@pytest.mark.parametrize("url", ["/e/ch-alpha/actions/", "/operator/actions/"])
+def test_lists_cost_the_same_queries_for_5_or_40_items(
+    client: Client, alice: Any, operator_admin: Any, establishment_a: Any, url: str
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(operator_admin if url.startswith("/operator") else alice)
+    counts = []
+    for total in (5, 40):
+        while ActionItem.objects.count() < total:
+            finding = FindingFactory(establishment=establishment_a)
+            services.action_create(
+                establishment=establishment_a, actor=alice, title="x", owner=alice, source=finding
+            )
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(url).status_code == 200
+        counts.append(len(captured.captured_queries))
+    assert counts[0] == counts[1]
