@@ -194,3 +194,29 @@ def test_cancel_needs_a_reason(alice: Any, breach: Any) -> None:
     )
     assert deadline.next_reminder_at is None
     assert not mail.outbox
+
+
+def test_command_revises_a_rule() -> None:
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    out = StringIO()
+    call_command(
+        "deadlines",
+        "revise",
+        "ans.incident_declaration",
+        "--hours",
+        "12",
+        "--from",
+        "2030-01-01",
+        stdout=out,
+    )
+    assert "v2" in out.getvalue()
+    rule = DeadlineRule.objects.get(code="ans.incident_declaration", version=2)
+    assert rule.offset == dt.timedelta(hours=12)
+    assert rule.immediate
+    with pytest.raises(CommandError):
+        call_command("deadlines", "revise", "ans.incident_declaration", "--from", "hier")
+    with pytest.raises(CommandError):
+        call_command("deadlines", "revise", "nope", "--hours", "1", "--from", "2031-01-01")
