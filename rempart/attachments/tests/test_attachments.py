@@ -83,6 +83,17 @@ def test_file_is_stored_under_the_data_directory_not_in_the_database(
         ("é" * 400 + ".pdf", "é" * 146 + ".pdf"),
         ("Compte-rendu \u2013 réunion (v2).PDF", "Compte-rendu_réunion (v2).pdf"),
     ],
+    ids=[
+        "traversal",
+        "windows-path",
+        "double-extension",
+        "control-and-bidi",
+        "markup",
+        "dots",
+        "only-dots",
+        "too-long",
+        "typography",
+    ],
 )
 def test_hostile_names_are_sanitised(alice: Any, finding: Any, name: str, expected: str) -> None:
     attachment = services.attachment_add(
@@ -105,6 +116,7 @@ def test_hostile_names_are_sanitised(alice: Any, finding: Any, name: str, expect
         (b"PK\x03\x04 not really a zip", "a.zip", "corrupt"),
         (b"", "vide.pdf", "empty"),
     ],
+    ids=["exe", "elf", "script", "html", "svg", "ole", "docm", "binary", "bad-zip", "empty"],
 )
 def test_wrong_types_are_refused_and_nothing_is_written(
     alice: Any, finding: Any, content: bytes, name: str, code: str
@@ -129,6 +141,7 @@ def test_wrong_types_are_refused_and_nothing_is_written(
         ("adresse;nom\n10.0.0.1;serveur é\n".encode(), "export.csv", sniff.CSV),
         ("journal réseau\n".encode("cp1252"), "journal.log", sniff.TEXT),
     ],
+    ids=["png", "jpeg", "docx", "xlsx", "ods", "eml", "csv", "cp1252-text"],
 )
 def test_types_come_from_the_bytes(
     alice: Any, finding: Any, content: bytes, name: str, content_type: str
