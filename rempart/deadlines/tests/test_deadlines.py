@@ -220,3 +220,19 @@ def test_command_revises_a_rule() -> None:
         call_command("deadlines", "revise", "ans.incident_declaration", "--from", "hier")
     with pytest.raises(CommandError):
         call_command("deadlines", "revise", "nope", "--hours", "1", "--from", "2031-01-01")
+
+
+def test_clocks_partial(alice: Any, breach: Any) -> None:
+    from django.template import Context, Template
+    from django.test import RequestFactory
+
+    with _at(0):
+        services.deadline_open(rule_code="cnil.breach_notification", subject=breach, start_at=AWARE)
+        services.deadline_open(rule_code="nis2.early_warning", subject=breach, start_at=AWARE)
+    request = RequestFactory().get("/")
+    request.user = alice
+    template = Template("{% load deadlines %}{% record_deadlines breach %}")
+    with _at(30):
+        html = template.render(Context({"request": request, "breach": breach}))
+    assert "reste 1 j 18 h" in html  # CNIL: 72 h - 30 h
+    assert "en retard" in html  # NIS 2 early warning: 24 h
