@@ -77,6 +77,11 @@ INSTALLED_APPS = [
     "rempart.phishing",
     "rempart.webhooks",
     "rempart.probes",
+    "rempart.actions",
+    "rempart.attachments",
+    "rempart.timeline",
+    "rempart.magiclinks",
+    "rempart.deadlines",
     "rempart.dashboard",
     "rempart.api",
     "rempart.ops",
@@ -220,3 +225,4 @@ DEMO = _env.bool("DEMO", default=True)
 AUDIT_TRUSTED_PROXIES = _env.list("TRUSTED_PROXIES", default=[])
 INVITATION_DAYS = _env.int("INVITATION_DAYS", default=7)
 API_TOKEN_MAX_DAYS = _env.int("API_TOKEN_MAX_DAYS", default=365)
+ATTACHMENT_MAX_MB = _env.int("ATTACHMENT_MAX_MB", default=20)

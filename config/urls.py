@@ -19,6 +19,9 @@ urlpatterns = [
     path("", include("rempart.phishing.urls")),
     path("", include("rempart.webhooks.urls")),
     path("", include("rempart.probes.urls")),
+    path("", include("rempart.actions.urls")),
+    path("", include("rempart.attachments.urls")),
+    path("", include("rempart.timeline.urls")),
     path("", include("rempart.tenancy.urls")),
     path("", include("rempart.dashboard.urls")),
 ]

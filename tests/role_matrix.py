@@ -225,6 +225,39 @@ WRITES: list[Write] = [
         "webhooks.WebhookDelivery",
         summary="retry a webhook delivery",
     ),
+    # Action plan
+    W("actions:action_create", CHANGE, body={"priority": "normal"}, summary="add an action item"),
+    W(
+        "actions:action_edit",
+        CHANGE,
+        "actions.ActionItem",
+        body={"priority": "normal", "title": "Patch"},
+        summary="edit an action item",
+    ),
+    W(
+        "actions:action_status",
+        CHANGE,
+        "actions.ActionItem",
+        body={"status": "done"},
+        summary="change an action item's status",
+    ),
+    # Attachments and evidence
+    W("attachments:attachment_upload", CHANGE, summary="attach a file to a record"),
+    W(
+        "attachments:attachment_review",
+        CHANGE,
+        "attachments.Attachment",
+        body={"status": "accepted"},
+        summary="review a piece of evidence",
+    ),
+    W(
+        "attachments:attachment_delete",
+        CHANGE,
+        "attachments.Attachment",
+        summary="delete an attached file",
+    ),
+    # Timeline
+    W("timeline:entry_add", CHANGE, summary="add a timeline entry"),
     # Vulnerability scanning
     W("scanning:asset_edit", CHANGE, "scanning.Asset", summary="edit an asset"),
     W(

@@ -49,6 +49,11 @@ BAD_INPUT: dict[str, list[list[str]]] = {
     "changepassword": [["nobody@example.org"]],
     "check": [["nosuchapp"]],
     "createsuperuser": [["--noinput"]],
+    "deadlines": [
+        ["revise"],
+        ["revise", "nope", "--from", "2030-01-01"],
+        ["revise", "x", "--from", "hier"],
+    ],
     "dumpdata": [["nosuchapp"]],
     "import_scan": [["/nonexistent/report.xml"], ["{garbage}"]],
     "intel": [

@@ -82,6 +82,10 @@ CELERY_BEAT_SCHEDULE = {
     # Webhooks: due deliveries (retries; new events are sent right after their commit).
     "webhooks-deliver-due": {"task": "webhooks.deliver_due", "schedule": 30.0},
     "webhooks-purge": {"task": "webhooks.purge", "schedule": 24 * 3600.0},
+    # Deadlines: reminders due (rempart/deadlines/services.py).
+    "deadlines-remind": {"task": "deadlines.remind", "schedule": 60.0},
+    # Attachments: files whose row was rolled back (rempart/attachments/services.py).
+    "attachments-purge-orphans": {"task": "attachments.purge_orphans", "schedule": 24 * 3600.0},
     # Vulnerability catalog: NVD every 2 hours (incremental), the other sources daily.
     "threatwatch-sync-nvd": {
         "task": "threatwatch.sync_scheduled",

@@ -8,4 +8,4 @@ class PhishingConfig(AppConfig):
     verbose_name = _("Phishing simulation")
 
     def ready(self) -> None:
-        from rempart.phishing import menu  # noqa: F401  (navigation and API scopes)
+        from rempart.phishing import figures, menu, subjects  # noqa: F401  (registries)

@@ -8,4 +8,4 @@ class ScanningConfig(AppConfig):
     verbose_name = _("Vulnerability detection")
 
     def ready(self) -> None:
-        from rempart.scanning import menu  # noqa: F401  (navigation and API scopes)
+        from rempart.scanning import figures, menu, subjects  # noqa: F401  (registries)
