@@ -9,3 +9,7 @@ class ThreatwatchConfig(AppConfig):
 
     def ready(self) -> None:
         from rempart.threatwatch import menu  # noqa: F401  (navigation and API scope)
+        from rempart.threatwatch.exposure import register_source
+        from rempart.threatwatch.exposure.findings import finding_exposures
+
+        register_source("finding", finding_exposures)

@@ -254,3 +254,31 @@ class Alert(TenantOwnedModel):
 
     def __str__(self) -> str:
         return f"{self.cve_id} → {self.finding_id}"
+
+
+from rempart.threatwatch.alerts.models import (  # noqa: E402  (models of the alerts sub-package)
+    AlertDelivery,
+    AlertPreference,
+    Bulletin,
+    EstablishmentAlert,
+    WatchEvent,
+    WatchSubscription,
+)
+
+__all__ = [
+    "Advisory",
+    "AdvisoryCve",
+    "Alert",
+    "AlertDelivery",
+    "AlertPreference",
+    "Bulletin",
+    "CpeMatch",
+    "Cve",
+    "EpssScore",
+    "EstablishmentAlert",
+    "KevEntry",
+    "PendingCorrelation",
+    "SourceStatus",
+    "WatchEvent",
+    "WatchSubscription",
+]

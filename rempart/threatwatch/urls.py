@@ -1,6 +1,7 @@
 from django.urls import path
 
 from rempart.threatwatch import views
+from rempart.threatwatch.alerts import urls as alert_urls
 
 app_name = "threatwatch"
 urlpatterns = [
@@ -11,3 +12,4 @@ urlpatterns = [
     path("intel/vendors/<str:vendor>/", views.vendor_detail, name="vendor_detail"),
     path("intel/vendors/<str:vendor>/<str:product>/", views.product_detail, name="product_detail"),
 ]
+urlpatterns += alert_urls.urlpatterns
