@@ -83,6 +83,7 @@ VERB_LABELS: dict[str, Promise] = {
     "tenancy.membership.deleted": _("Member removed"),
     "tenancy.membership.updated": _("Member's role changed"),
     "tenancy.operator_assignment.created": _("Operator staff assignment created"),
+    "threatwatch.alert.followed_up": _("Threat-watch alert follow-up changed"),
     "webhooks.endpoint.created": _("Webhook endpoint created"),
     "webhooks.endpoint.deleted": _("Webhook endpoint deleted"),
     "webhooks.endpoint.secret_regenerated": _("Webhook signing secret regenerated"),

@@ -19,6 +19,7 @@ CAMPAIGN_CLOSED = "phishing.campaign.closed"
 CAMPAIGN_CANCELLED = "phishing.campaign.cancelled"
 TARGET_REPORTED = "phishing.target.reported"
 TARGET_SUBMITTED = "phishing.target.submitted"
+WATCH_ALERTS = "threatwatch.alerts.raised"
 
 # name → label shown in the endpoint form (ping is sent on request, never subscribed).
 SUBSCRIBABLE: dict[str, Any] = {
@@ -27,6 +28,7 @@ SUBSCRIBABLE: dict[str, Any] = {
     CAMPAIGN_CANCELLED: _("Phishing: a campaign is cancelled"),
     TARGET_REPORTED: _("Phishing: a recipient reported the simulation (pseudonym)"),
     TARGET_SUBMITTED: _("Phishing: a recipient submitted the landing page form (pseudonym)"),
+    WATCH_ALERTS: _("Threat watch: new alerts for the establishment (KEV, CERT-FR, CVE)"),
 }
 
 
@@ -58,6 +60,33 @@ def target_payload(target: Any, kind: str, at: datetime, **flags: bool) -> dict[
         "kind": str(kind),
         "at": at.isoformat(),
         **flags,
+    }
+
+
+def watch_alerts_payload(alerts: list[Any]) -> dict[str, Any]:
+    """New threat-watch alerts of one establishment (one delivery per catalog update): the
+    event, what to do, and the affected items (assets, services, declared products)."""
+    return {
+        "alerts": [
+            {
+                "id": str(alert.public_id),
+                "kind": alert.event.kind,
+                "reference": alert.event.reference,
+                "title": alert.event.title,
+                "known_exploited": alert.event.known_exploited,
+                "cves": alert.event.cve_ids,
+                "fix": alert.event.fix,
+                "url": alert.event.url,
+                "confidence": alert.confidence,
+                "status": alert.status,
+                "items": [
+                    {k: item[k] for k in ("kind", "label", "cve_id", "product", "version")}
+                    | {"confidence": item["confidence"], "reason": item["reason"]}
+                    for item in alert.items
+                ],
+            }
+            for alert in alerts
+        ]
     }
 
 

@@ -66,6 +66,7 @@ class EstablishmentAlert(TenantOwnedModel):
         _("follow-up"), max_length=15, choices=FollowUp, default=FollowUp.TO_DO
     )
     status_reason = models.TextField(_("reason"), blank=True)
+    webhook_sent_at = models.DateTimeField(_("sent to webhooks at"), null=True, blank=True)
     status_changed_at = models.DateTimeField(_("follow-up changed at"), null=True, blank=True)
     status_changed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

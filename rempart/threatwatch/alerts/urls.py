@@ -4,6 +4,7 @@ from django.urls import path
 
 from rempart.threatwatch.alerts import views
 
+E = "e/<slug:establishment>/watch/"
 urlpatterns = [
     path("intel/exposure/cve/<str:cve_id>/", views.cve_exposure, name="cve_exposure"),
     path(
@@ -11,4 +12,11 @@ urlpatterns = [
         views.advisory_exposure,
         name="advisory_exposure",
     ),
+    path(f"{E}alerts/", views.alert_list, name="alert_list"),
+    path(f"{E}alerts/<uuid:public_id>/", views.alert_detail, name="alert_detail"),
+    path(f"{E}alerts/<uuid:public_id>/follow-up/", views.alert_follow_up, name="alert_follow_up"),
+    path("operator/watch/", views.regional_follow_up, name="regional_follow_up"),
+    path("operator/watch/events/<str:reference>/", views.event_states, name="event_states"),
+    path("watch/subscriptions/", views.subscriptions, name="subscriptions"),
+    path("watch/preferences/", views.preferences, name="preferences"),
 ]
