@@ -20,6 +20,7 @@ from rempart.threatwatch.alerts.models import (
 )
 
 HOME_DAYS = 30
+EVENT_COLUMNS = ("kind", "reference", "title", "known_exploited")
 
 
 def alert_list(*, user: Any, establishment: Any, status: str = "") -> QuerySet[EstablishmentAlert]:
@@ -49,22 +50,26 @@ def regional_events(
     *, user: Any, kinds: tuple[str, ...] = ("kev", "certfr"), days: int = HOME_DAYS
 ) -> list[dict[str, Any]]:
     """Recent events affecting establishments in the reader's perimeter, with how many
-    establishments are in each follow-up state (the operator's home, the follow-up page)."""
+    establishments are in each follow-up state (the operator's home, the follow-up page);
+    one query."""
     since = timezone.now() - dt.timedelta(days=days)
     alerts = EstablishmentAlert.objects.visible_to(user).filter(
         event__kind__in=kinds, created_at__gte=since
     )
+    columns = ("event_id", "status", *(f"event__{name}" for name in EVENT_COLUMNS))
     states: dict[int, Counter[str]] = defaultdict(Counter)
-    for event_id, status in alerts.values_list("event_id", "status"):
+    events: dict[int, dict[str, Any]] = {}
+    for event_id, status, *values in alerts.values_list(*columns):
         states[event_id][status] += 1
-    events = WatchEvent.objects.filter(pk__in=list(states)).order_by("-known_exploited", "-pk")
+        events[event_id] = dict(zip(EVENT_COLUMNS, values, strict=True))
+    ordered = sorted(events.items(), key=lambda e: (not e[1]["known_exploited"], -e[0]))
     return [
         {
             "event": event,
-            "total": sum(states[event.pk].values()),
-            "states": [(s, states[event.pk].get(s, 0)) for s in FollowUp.values],
+            "total": sum(states[pk].values()),
+            "states": [(s, states[pk].get(s, 0)) for s in FollowUp.values],
         }
-        for event in events
+        for pk, event in ordered
     ]
 
 
