@@ -7,6 +7,7 @@ each app's `tests/factories.py` declares `TENANT_FACTORIES` for its models.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import importlib
 import re
@@ -26,6 +27,7 @@ SHARED_PARAMS = {
     "vendor": "apache",
     "product": "log4j",
     "reference": "CERTFR-2021-ALE-022",
+    "week": "2021-12-13",
 }
 PUBLIC_ROUTES = {
     "invitations/<str:token>/": "bearer secret link; covered by the invitation tests",
@@ -246,7 +248,9 @@ def _shared_catalog(establishment_a: Any) -> None:
         end_excluding="2.15.0",
     )
     FindingFactory(establishment=establishment_a, check_id="cve", key=record.cve_id)
-    from rempart.threatwatch.models import Advisory
+    from rempart.threatwatch.models import Advisory, Bulletin
+
+    Bulletin.objects.create(week=dt.date.fromisoformat(SHARED_PARAMS["week"]), pdf=b"%PDF-1.4")
 
     Advisory.objects.create(
         reference=SHARED_PARAMS["reference"],

@@ -61,3 +61,12 @@ register(
         group="threatwatch",
     )
 )
+register(
+    NavItem(
+        "watch_bulletins",
+        _("Weekly bulletins"),
+        "threatwatch:member_bulletin_archive",
+        order=16,
+        group="vulnerabilities",
+    )
+)

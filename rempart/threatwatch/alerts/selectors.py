@@ -13,6 +13,7 @@ from django.utils import timezone
 from rempart.tenancy.selectors import establishment_list
 from rempart.threatwatch.alerts.models import (
     AlertPreference,
+    Bulletin,
     EstablishmentAlert,
     FollowUp,
     WatchEvent,
@@ -102,3 +103,20 @@ def subscriptions_of(*, user: Any) -> dict[str, Any]:
 def followed_events(*, user: Any, limit: int = 50) -> QuerySet[WatchEvent]:
     """The events that reached the person (their establishments or their subscriptions)."""
     return WatchEvent.objects.filter(deliveries__user=user).order_by("-pk")[:limit]
+
+
+def bulletin_list() -> QuerySet[Bulletin]:
+    """The archive (figures only: the PDFs stay in the database until downloaded)."""
+    return Bulletin.objects.defer("pdf")
+
+
+def bulletin_get(*, week: str) -> Bulletin:
+    """A stored bulletin by its week (`YYYY-MM-DD`, the Monday); 404 otherwise."""
+    try:
+        day = dt.date.fromisoformat(week)
+    except ValueError:
+        raise Http404 from None
+    bulletin = Bulletin.objects.filter(week=day).first()
+    if bulletin is None:
+        raise Http404
+    return bulletin

@@ -25,3 +25,11 @@ def send_due_task() -> int:
 def daily_digest_task() -> int:
     """The daily digest of the people who chose it."""
     return delivery.mails_send(frequency="daily")
+
+
+@shared_task(name="threatwatch.weekly_bulletin")
+def weekly_bulletin_task() -> int:
+    """Monday morning: last week's bulletin, built and sent once."""
+    from rempart.threatwatch.alerts.bulletins import weekly_bulletin  # noqa: PLC0415 (WeasyPrint)
+
+    return weekly_bulletin().pk

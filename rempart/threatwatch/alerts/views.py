@@ -17,7 +17,7 @@ from rempart.core.http import AuthenticatedHttpRequest, client_ip
 from rempart.core.pagination import paginate
 from rempart.core.views import establishment_view, operator_view, report_error
 from rempart.tenancy.models import Establishment
-from rempart.threatwatch.alerts import selectors, services
+from rempart.threatwatch.alerts import bulletins, selectors, services
 from rempart.threatwatch.alerts.forms import FollowUpForm, PreferenceForm, SubscriptionForm
 from rempart.threatwatch.alerts.models import WatchEvent
 from rempart.threatwatch.exposure import selectors as exposure
@@ -143,3 +143,64 @@ def preferences(request: AuthenticatedHttpRequest) -> HttpResponse:
     else:
         messages.error(request, _("Choose how you receive the alerts."))
     return redirect("threatwatch:subscriptions")
+
+
+# Bulletins ----------------------------------------------------------------------------------
+
+
+@require_safe
+@operator_view()
+def bulletin_archive(request: AuthenticatedHttpRequest) -> HttpResponse:
+    context = {"bulletins": selectors.bulletin_list()}
+    return render(request, "threatwatch/alerts/bulletin_archive.html", context)
+
+
+@require_safe
+@operator_view()
+def bulletin_detail(request: AuthenticatedHttpRequest, week: str) -> HttpResponse:
+    bulletin = selectors.bulletin_get(week=week)
+    context = {**bulletins.bulletin_context(week=bulletin.week), "week_param": week}
+    return render(request, "threatwatch/alerts/bulletin_page.html", context)
+
+
+@require_safe
+@operator_view()
+def bulletin_pdf(request: AuthenticatedHttpRequest, week: str) -> HttpResponse:
+    bulletin = selectors.bulletin_get(week=week)
+    return _pdf(bytes(bulletin.pdf), bulletins.filename_of(bulletin.week))
+
+
+@require_safe
+@establishment_view(Action.VIEW)
+def member_bulletin_archive(
+    request: AuthenticatedHttpRequest, establishment: Establishment
+) -> HttpResponse:
+    context = {"bulletins": selectors.bulletin_list(), "establishment": establishment}
+    return render(request, "threatwatch/alerts/bulletin_archive.html", context)
+
+
+@require_safe
+@establishment_view(Action.VIEW)
+def member_bulletin(
+    request: AuthenticatedHttpRequest, establishment: Establishment, week: str
+) -> HttpResponse:
+    bulletin = selectors.bulletin_get(week=week)
+    context = bulletins.bulletin_context(week=bulletin.week, establishment=establishment)
+    context["week_param"] = week
+    return render(request, "threatwatch/alerts/bulletin_page.html", context)
+
+
+@require_safe
+@establishment_view(Action.VIEW)
+def member_bulletin_pdf(
+    request: AuthenticatedHttpRequest, establishment: Establishment, week: str
+) -> HttpResponse:
+    bulletin = selectors.bulletin_get(week=week)
+    data = bulletins.bulletin_pdf(week=bulletin.week, establishment=establishment)
+    return _pdf(data, bulletins.filename_of(bulletin.week, establishment))
+
+
+def _pdf(data: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(data, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
