@@ -28,7 +28,7 @@ from rempart.phishing.models import Campaign, Interaction, PhishReport, Target
 from rempart.scanning.models import Finding, FindingEvent, Scan
 from rempart.tenancy.finess import validate_finess
 from rempart.tenancy.models import Establishment, Membership, OperatorAssignment
-from rempart.threatwatch.models import Advisory, Cve, KevEntry
+from rempart.threatwatch.models import Advisory, Bulletin, Cve, EstablishmentAlert, KevEntry
 from rempart.webhooks.models import WebhookDelivery
 
 pytestmark = pytest.mark.django_db
@@ -101,6 +101,9 @@ PAGES: list[tuple[str, str, list[str], list[str]]] = [
     ("admin", "dashboard:regional", [], ["Nanterre", "Boulogne", "Tilleuls", "ENRS"]),
     ("admin", "phishing:operator_compare", [], ["Nanterre", "Boulogne", "Tilleuls"]),
     ("admin", "threatwatch:status", [], ["KEV"]),
+    ("admin", "dashboard:regional", [], ["Nouvelles alertes KEV et CERT-FR", "démonstration"]),
+    ("admin", "threatwatch:bulletin_archive", [], ["Télécharger"]),
+    ("rssi.ght", "threatwatch:alert_list", ["ch-boulogne"], ["En cours"]),
     ("admin", "jobs:list", [], ["clé USB", "catalogue de démonstration"]),
 ]
 
@@ -168,6 +171,11 @@ def _history_is_there() -> None:
     assert PhishReport.objects.filter(kind="suspicious").count() == 2  # to triage
     kinds = set(Interaction.objects.values_list("kind", flat=True))
     assert {"open", "click", "submit", "learn", "report"} <= kinds
+    # threat watch: a KEV addition and a CERT-FR avis raised alerts, followed up; a bulletin
+    assert EstablishmentAlert.objects.filter(event__kind="kev").exists()
+    assert EstablishmentAlert.objects.filter(event__kind="certfr").exists()
+    assert EstablishmentAlert.objects.filter(status="fixed").exists()
+    assert Bulletin.objects.filter(data__kev=1).exists()
     # webhooks: delivered ones and one that failed
     states = list(WebhookDelivery.objects.values_list("state", flat=True))
     assert states.count("failed") == 1
