@@ -29,6 +29,8 @@ from rempart.webhooks.services import emit
 logger = logging.getLogger(__name__)
 MAX_MESSAGES_PER_HOUR = 4
 ITEMS_PER_ESTABLISHMENT = 10
+DETAILED_EVENTS = 30  # a message details this many events and lists the others in one line
+ESTABLISHMENTS_PER_EVENT = 10
 Frequency = AlertPreference.Frequency
 
 
@@ -90,7 +92,7 @@ def _send_to(user: Any, frequency: str, connection: Any) -> int:
             AlertDelivery.objects.select_for_update(skip_locked=True)
             .filter(user=user, sent_at__isnull=True)
             .select_related("event")
-            .order_by("event__kind", "event__reference")
+            .order_by("-event__known_exploited", "event__kind", "event__reference")
         )
         if not deliveries:
             return 0
@@ -108,16 +110,26 @@ def _send_to(user: Any, frequency: str, connection: Any) -> int:
 
 
 def _sections(user: Any, deliveries: list[AlertDelivery]) -> list[dict[str, Any]]:
-    """Per event: the event and, for each establishment of the reader, its affected items."""
+    """The first `DETAILED_EVENTS` events (known exploited first) with, for each of the
+    reader's establishments (at most `ESTABLISHMENTS_PER_EVENT`), its affected items."""
     reach = access.establishments_for(user)
-    alerts = EstablishmentAlert.objects.filter(
-        event__in=[d.event_id for d in deliveries], establishment__in=reach
-    ).select_related("establishment")
+    detailed = [d.event_id for d in deliveries[:DETAILED_EVENTS]]
+    alerts = EstablishmentAlert.objects.filter(event__in=detailed, establishment__in=reach)
     by_event: dict[int, list[EstablishmentAlert]] = defaultdict(list)
-    for alert in alerts.order_by("establishment__name"):
+    for alert in alerts.select_related("establishment").order_by("establishment__name"):
         alert.items = alert.items[:ITEMS_PER_ESTABLISHMENT]
         by_event[alert.event_id].append(alert)
-    return [{"event": d.event, "alerts": by_event.get(d.event_id, [])} for d in deliveries]
+    sections = []
+    for delivery in deliveries[:DETAILED_EVENTS]:
+        found = by_event.get(delivery.event_id, [])
+        sections.append(
+            {
+                "event": delivery.event,
+                "alerts": found[:ESTABLISHMENTS_PER_EVENT],
+                "more": max(0, len(found) - ESTABLISHMENTS_PER_EVENT),
+            }
+        )
+    return sections
 
 
 def _message(
@@ -132,6 +144,7 @@ def _message(
         ) % {"count": count}
         context = {
             "sections": _sections(user, deliveries),
+            "others": [d.event for d in deliveries[DETAILED_EVENTS:]],
             "count": count,
             "digest": frequency == Frequency.DAILY,
             "site_url": settings.SITE_URL,

@@ -25,7 +25,7 @@ from rempart.threatwatch.alerts import recipients
 from rempart.threatwatch.alerts.models import EstablishmentAlert, WatchEvent
 from rempart.threatwatch.exposure import ExposureItem, exposures_for
 from rempart.threatwatch.exposure.selectors import best_confidence
-from rempart.threatwatch.models import Advisory, Alert, Cve, KevEntry
+from rempart.threatwatch.models import Advisory, AdvisoryCve, Alert, Cve, KevEntry
 
 logger = logging.getLogger(__name__)
 CHUNK = 500
@@ -135,7 +135,13 @@ def _cve_events(cve_ids: Iterable[str] | None, skip: set[str]) -> list[WatchEven
     events: list[WatchEvent] = []
     for start in range(0, len(ordered), CHUNK):
         chunk = ordered[start : start + CHUNK]
-        known = set(_known("cve").filter(reference__in=chunk).values_list("reference", flat=True))
+        # a CVE already announced (KEV entry, new CVE, cited by a CERT-FR event) is not new
+        announced = WatchEvent.objects.filter(reference__in=chunk).exclude(kind="certfr")
+        known = set(announced.values_list("reference", flat=True))
+        cited = AdvisoryCve.objects.filter(
+            cve_id__in=chunk, advisory__reference__in=_known("certfr")
+        )
+        known.update(cited.values_list("cve_id", flat=True))
         rows = Cve.objects.filter(cve_id__in=chunk, state=Cve.State.PUBLISHED).exclude(
             cve_id__in=known
         )

@@ -25,6 +25,7 @@ from rempart.threatwatch.alerts.models import (
     WatchEvent,
     WatchSubscription,
 )
+from rempart.threatwatch.alerts.raising import alerts_raise
 from rempart.threatwatch.exposure import ExposureItem
 from rempart.threatwatch.services.correlation import correlate_services
 from rempart.threatwatch.sync import catalog_sync
@@ -190,6 +191,9 @@ def test_replayed_update_alerts_each_affected_member_once(
     assert EstablishmentAlert.objects.count() == 3
     assert len(sink.handler.messages) == 3
     assert len(receiver.requests) == 1
+
+    # the same CVEs changing again (EPSS, rules) are not new vulnerabilities
+    assert alerts_raise(cve_ids=[STRUTS, "CVE-2024-6387", MOXA]).events == 0
 
     # bob's daily digest: one message with A's two alerts, then nothing more
     from rempart.threatwatch.alerts.tasks import daily_digest_task
