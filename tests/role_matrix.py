@@ -208,6 +208,26 @@ WRITES: list[Write] = [
         "threatwatch.CatalogueProduct",
         summary="remove a regional catalogue product",
     ),
+    # Threat watch: alerts, their follow-up, subscriptions
+    W(
+        "threatwatch:alert_follow_up",
+        CHANGE,
+        "threatwatch.EstablishmentAlert",
+        body={"status": "in_progress", "reason": "Correctif planifié"},
+        summary="follow up a threat-watch alert",
+    ),
+    W(
+        "threatwatch:subscriptions",
+        SIGNED_IN,
+        body={"kind": "keyword", "value": "Fortinet"},
+        summary="follow a vendor, a product or a keyword",
+    ),
+    W(
+        "threatwatch:preferences",
+        SIGNED_IN,
+        body={"frequency": "daily", "bulletin": "on"},
+        summary="choose how threat-watch alerts are e-mailed",
+    ),
     # Webhooks
     W("webhooks:endpoint_create", MANAGE, summary="add a webhook"),
     W("webhooks:endpoint_edit", MANAGE, "webhooks.WebhookEndpoint", summary="edit a webhook"),

@@ -7,6 +7,7 @@ each app's `tests/factories.py` declares `TENANT_FACTORIES` for its models.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import importlib
 import re
@@ -21,7 +22,13 @@ from django.urls import URLPattern, URLResolver, get_resolver
 # Routes that are not tenant data: (route regex fragment, reason).
 # Parameters that name shared reference data (the CVE catalog), not an establishment's data:
 # routes with only these are read by everybody, and must not show A's data to B.
-SHARED_PARAMS = {"cve_id": "CVE-2021-44228", "vendor": "apache", "product": "log4j"}
+SHARED_PARAMS = {
+    "cve_id": "CVE-2021-44228",
+    "vendor": "apache",
+    "product": "log4j",
+    "reference": "CERTFR-2021-ALE-022",
+    "week": "2021-12-13",
+}
 PUBLIC_ROUTES = {
     "invitations/<str:token>/": "bearer secret link; covered by the invitation tests",
     "accounts/confirm-email/<key>/": "bearer secret link (allauth)",
@@ -255,6 +262,16 @@ def _shared_catalog(establishment_a: Any) -> None:
         end_excluding="2.15.0",
     )
     FindingFactory(establishment=establishment_a, check_id="cve", key=record.cve_id)
+    from rempart.threatwatch.models import Advisory, Bulletin
+
+    Bulletin.objects.create(week=dt.date.fromisoformat(SHARED_PARAMS["week"]), pdf=b"%PDF-1.4")
+
+    Advisory.objects.create(
+        reference=SHARED_PARAMS["reference"],
+        kind="alerte",
+        title="Vulnérabilité dans Apache Log4j",
+        cve_ids=[record.cve_id],
+    )
 
 
 def _regional_catalogue() -> Any:

@@ -35,7 +35,7 @@ def crowded(personas: dict[str, Any], operator: Any, ght: Any, establishment_a: 
 @pytest.mark.parametrize(
     ("persona", "url", "budget"),
     [
-        ("operator_admin", "/operator/", 8),
+        ("operator_admin", "/operator/", 9),  # + the threat-watch alerts panel
         ("operator_admin", "/e/", 8),
         ("alice", "/e/ch-alpha/", 14),
         # Tables (issue #10): one more access check for the page's actions than before.

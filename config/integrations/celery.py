@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import environ
+from celery.schedules import crontab as _crontab
 
 from config.paths import rempart_home
 
@@ -91,6 +92,16 @@ CELERY_BEAT_SCHEDULE = {
         "task": "threatwatch.sync_scheduled",
         "schedule": 2 * 3600.0,
         "args": (["nvd"],),
+    },
+    # Threat-watch alerts: e-mails held by the rate limit, the daily digest, the weekly bulletin.
+    "threatwatch-alerts-send-due": {"task": "threatwatch.alerts_send_due", "schedule": 300.0},
+    "threatwatch-alerts-daily-digest": {
+        "task": "threatwatch.alerts_daily_digest",
+        "schedule": _crontab(hour=7, minute=30),
+    },
+    "threatwatch-weekly-bulletin": {
+        "task": "threatwatch.weekly_bulletin",
+        "schedule": _crontab(day_of_week=1, hour=8, minute=0),
     },
     "threatwatch-sync-daily": {
         "task": "threatwatch.sync_scheduled",

@@ -121,6 +121,7 @@ VERB_LABELS: dict[str, Promise] = {
     "threatwatch.declared_product.updated": _("Declared product updated"),
     "threatwatch.inventory.imported": _("Declared inventory imported from a CSV file"),
     "timeline.entry.added": _("Timeline entry added"),
+    "threatwatch.alert.followed_up": _("Threat-watch alert follow-up changed"),
     "webhooks.endpoint.created": _("Webhook endpoint created"),
     "webhooks.endpoint.deleted": _("Webhook endpoint deleted"),
     "webhooks.endpoint.secret_regenerated": _("Webhook signing secret regenerated"),

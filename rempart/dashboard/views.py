@@ -13,6 +13,7 @@ from rempart.dashboard import selectors
 from rempart.tenancy import access
 from rempart.tenancy.models import Establishment
 from rempart.tenancy.selectors import establishment_list
+from rempart.threatwatch.alerts import selectors as watch_selectors
 
 
 @require_safe
@@ -43,6 +44,6 @@ def establishment(request: HttpRequest, establishment: Establishment) -> HttpRes
 @require_safe
 @operator_view()
 def regional(request: HttpRequest) -> HttpResponse:
-    return render(
-        request, "dashboard/regional.html", selectors.regional_overview(user=request.user)
-    )
+    context = selectors.regional_overview(user=request.user)
+    context["watch_events"] = watch_selectors.regional_events(user=request.user)[:10]
+    return render(request, "dashboard/regional.html", context)

@@ -10,6 +10,8 @@ class ThreatwatchConfig(AppConfig):
     def ready(self) -> None:
         from rempart.threatwatch import menu  # noqa: F401  (navigation and API scope)
         from rempart.threatwatch.exposure import register_source
+        from rempart.threatwatch.exposure.findings import finding_exposures
         from rempart.threatwatch.inventory.exposure import declared_exposures
 
         register_source("declared", declared_exposures)
+        register_source("finding", finding_exposures)

@@ -51,3 +51,43 @@ register(
     )
 )
 scopes.MODULES["intel"] = _("Vulnerability intelligence: CVE catalog and lookups")
+register(
+    NavItem(
+        "watch_alerts",
+        _("Threat-watch alerts"),
+        "threatwatch:alert_list",
+        order=15,
+        group="vulnerabilities",
+    )
+)
+register(
+    NavItem(
+        "watch_subscriptions",
+        _("My threat-watch alerts"),
+        "threatwatch:subscriptions",
+        scope="global",
+        order=32,
+        visible=lambda user: user.is_authenticated,
+        group="threatwatch",
+    )
+)
+register(
+    NavItem(
+        "watch_follow_up",
+        _("Threat-watch follow-up"),
+        "threatwatch:regional_follow_up",
+        scope="global",
+        order=33,
+        visible=access.is_operator_staff,
+        group="threatwatch",
+    )
+)
+register(
+    NavItem(
+        "watch_bulletins",
+        _("Weekly bulletins"),
+        "threatwatch:member_bulletin_archive",
+        order=16,
+        group="vulnerabilities",
+    )
+)

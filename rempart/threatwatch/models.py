@@ -305,6 +305,14 @@ class Alert(TenantOwnedModel):
         return f"{self.cve_id} → {self.finding_id}"
 
 
+from rempart.threatwatch.alerts.models import (  # noqa: E402  (models of the alerts sub-package)
+    AlertDelivery,
+    AlertPreference,
+    Bulletin,
+    EstablishmentAlert,
+    WatchEvent,
+    WatchSubscription,
+)
 from rempart.threatwatch.inventory.models import (  # noqa: E402  (models of the sub-package)
     CatalogueProduct,
     DeclaredProduct,
@@ -314,12 +322,18 @@ __all__ = [
     "Advisory",
     "AdvisoryCve",
     "Alert",
+    "AlertDelivery",
+    "AlertPreference",
+    "Bulletin",
     "CatalogueProduct",
     "CpeMatch",
     "Cve",
     "DeclaredProduct",
     "EpssScore",
+    "EstablishmentAlert",
     "KevEntry",
     "PendingCorrelation",
     "SourceStatus",
+    "WatchEvent",
+    "WatchSubscription",
 ]

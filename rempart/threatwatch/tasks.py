@@ -8,6 +8,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from rempart.jobs.runner import job_enqueue
+from rempart.threatwatch.alerts import tasks as alert_tasks  # noqa: F401  (registers them)
 
 
 @shared_task(name="threatwatch.sync_scheduled")

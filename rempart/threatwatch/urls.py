@@ -1,6 +1,7 @@
 from django.urls import path
 
 from rempart.threatwatch import views
+from rempart.threatwatch.alerts import urls as alert_urls
 from rempart.threatwatch.inventory.urls import urlpatterns as inventory_urlpatterns
 
 app_name = "threatwatch"
@@ -13,3 +14,4 @@ urlpatterns = [
     path("intel/vendors/<str:vendor>/<str:product>/", views.product_detail, name="product_detail"),
     *inventory_urlpatterns,
 ]
+urlpatterns += alert_urls.urlpatterns

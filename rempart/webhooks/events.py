@@ -20,6 +20,7 @@ CAMPAIGN_CANCELLED = "phishing.campaign.cancelled"
 TARGET_REPORTED = "phishing.target.reported"
 TARGET_SUBMITTED = "phishing.target.submitted"
 PROBE_SILENT = "probes.probe.silent"
+WATCH_ALERTS = "threatwatch.alerts.raised"
 
 # name → label shown in the endpoint form (ping is sent on request, never subscribed).
 SUBSCRIBABLE: dict[str, Any] = {
@@ -29,6 +30,7 @@ SUBSCRIBABLE: dict[str, Any] = {
     TARGET_REPORTED: _("Phishing: a recipient reported the simulation (pseudonym)"),
     TARGET_SUBMITTED: _("Phishing: a recipient submitted the landing page form (pseudonym)"),
     PROBE_SILENT: _("Scan probes: a probe has missed several heartbeats"),
+    WATCH_ALERTS: _("Threat watch: new alerts for the establishment (KEV, CERT-FR, CVE)"),
 }
 
 
@@ -72,6 +74,33 @@ def probe_payload(probe: Any) -> dict[str, Any]:
             "site": str(probe.site) if probe.site_id else None,
             "last_heartbeat": _iso(probe.last_heartbeat_at),
         }
+    }
+
+
+def watch_alerts_payload(alerts: list[Any]) -> dict[str, Any]:
+    """New threat-watch alerts of one establishment (one delivery per catalog update): the
+    event, what to do, and the affected items (assets, services, declared products)."""
+    return {
+        "alerts": [
+            {
+                "id": str(alert.public_id),
+                "kind": alert.event.kind,
+                "reference": alert.event.reference,
+                "title": alert.event.title,
+                "known_exploited": alert.event.known_exploited,
+                "cves": alert.event.cve_ids,
+                "fix": alert.event.fix,
+                "url": alert.event.url,
+                "confidence": alert.confidence,
+                "status": alert.status,
+                "items": [
+                    {k: item[k] for k in ("kind", "label", "cve_id", "product", "version")}
+                    | {"confidence": item["confidence"], "reason": item["reason"]}
+                    for item in alert.items
+                ],
+            }
+            for alert in alerts
+        ]
     }
 
 

@@ -18,7 +18,7 @@ from django.utils import timezone, translation
 
 from rempart.accounts.models import User
 from rempart.audit.services import audit_record
-from rempart.ops.demo import inventory, jobs, phishing, scans, webhooks
+from rempart.ops.demo import inventory, jobs, phishing, scans, watch, webhooks
 from rempart.ops.demo.clock import Timeline
 from rempart.ops.demo.region import Region, region_create
 from rempart.tenancy.choices import OperatorRole
@@ -67,6 +67,7 @@ def _history(region: Region, timeline: Timeline, admin: User) -> None:
     phishing.campaigns_play(places=places, people=people, timeline=timeline)
     phishing.suspicious_reports(places=places, timeline=timeline)
     webhooks.deliveries_settle()
+    watch.watch_load(people=people, places=places, timeline=timeline)
     scans.decisions_record(people=people, places=places, timeline=timeline)
     inventory.inventories_declare(places=places, people=people, actors=ACTORS, timeline=timeline)
     with timeline.at(6, 14):

@@ -29,7 +29,14 @@ from rempart.scanning.models import Finding, FindingEvent, Scan
 from rempart.tenancy.finess import validate_finess
 from rempart.tenancy.models import Establishment, Membership, OperatorAssignment
 from rempart.threatwatch.inventory.exposure import declared_exposures
-from rempart.threatwatch.models import Advisory, Cve, DeclaredProduct, KevEntry
+from rempart.threatwatch.models import (
+    Advisory,
+    Bulletin,
+    Cve,
+    DeclaredProduct,
+    EstablishmentAlert,
+    KevEntry,
+)
 from rempart.webhooks.models import WebhookDelivery
 
 pytestmark = pytest.mark.django_db
@@ -111,6 +118,9 @@ PAGES: list[tuple[str, str, list[str], list[str]]] = [
     ("lecteur.boulogne", "threatwatch:inventory_list", ["ch-boulogne"], ["Carestream Vue PACS"]),
     ("direction.ehpad", "threatwatch:inventory_list", ["ehpad-tilleuls"], ["AnyDesk"]),
     ("analyste", "threatwatch:catalogue_list", [], ["Hôpital Manager", "TeamViewer"]),
+    ("admin", "dashboard:regional", [], ["Nouvelles alertes KEV et CERT-FR", "démonstration"]),
+    ("admin", "threatwatch:bulletin_archive", [], ["Télécharger"]),
+    ("rssi.ght", "threatwatch:alert_list", ["ch-boulogne"], ["En cours"]),
     ("admin", "jobs:list", [], ["clé USB", "catalogue de démonstration"]),
 ]
 
@@ -183,6 +193,11 @@ def _history_is_there() -> None:
     tomcat = DeclaredProduct.objects.get(name="Tomcat du portail patients")
     exposed = {item.object_id for item in declared_exposures(["CVE-2025-24813"])}
     assert tomcat.pk in exposed
+    # threat watch: a KEV addition and a CERT-FR avis raised alerts, followed up; a bulletin
+    assert EstablishmentAlert.objects.filter(event__kind="kev").exists()
+    assert EstablishmentAlert.objects.filter(event__kind="certfr").exists()
+    assert EstablishmentAlert.objects.filter(status="fixed").exists()
+    assert Bulletin.objects.filter(data__kev=1).exists()
     # webhooks: delivered ones and one that failed
     states = list(WebhookDelivery.objects.values_list("state", flat=True))
     assert states.count("failed") == 1

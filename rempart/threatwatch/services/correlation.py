@@ -23,6 +23,7 @@ from rempart.scanning.models import Finding, FindingEvent, Observation, Service
 from rempart.scanning.services.priority import compute
 from rempart.scanning.services.results import fingerprint
 from rempart.scanning.services.sla import due_at
+from rempart.threatwatch.alerts.raising import alerts_raise
 from rempart.threatwatch.aliases import ProductVersion, distro_of, products_of
 from rempart.threatwatch.cpe import Cpe
 from rempart.threatwatch.index import RuleIndex
@@ -89,6 +90,7 @@ class CorrelationSummary:
     created: int = 0
     closed: int = 0
     alerts: int = 0
+    watch_alerts: int = 0  # establishment alerts raised (KEV, CERT-FR, new CVEs)
 
 
 def severity_of(cvss: float | None) -> str:
@@ -486,6 +488,7 @@ def correlate_catalog_change(*, cve_ids: Iterable[str] | None = None) -> Correla
         services = [s for s in services.iterator(chunk_size=2000) if _names_product(s, products)]
     summary = correlate_services(services, from_catalog=True)
     logger.info("catalog correlation: %s", summary)
+    summary.watch_alerts = alerts_raise(cve_ids=cve_ids).alerts
     return summary
 
 

@@ -19,6 +19,7 @@ from typing import Any
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
+from rempart.threatwatch.alerts.raising import alerts_raise
 from rempart.threatwatch.models import PendingCorrelation
 from rempart.threatwatch.services.catalog_sql import insert_rows
 from rempart.threatwatch.services.correlation import correlate_catalog_change
@@ -44,8 +45,9 @@ def pending_correlation_run() -> dict[str, Any]:
     transaction. Rows added meanwhile (another import) stay for the next run. Returns the
     correlation's counts, with `deferred` when the work was left for the next run."""
     rows = list(PendingCorrelation.objects.values_list("pk", "cve_id"))
-    if not rows:
-        return {}
+    if not rows:  # nothing to correlate; new CERT-FR publications may still concern members
+        alerts = alerts_raise(cve_ids=[]).alerts
+        return {"watch_alerts": alerts} if alerts else {}
     cve_ids = {cve_id for _, cve_id in rows}
     try:
         with transaction.atomic():
