@@ -27,6 +27,7 @@ from conftest import give_totp
 from rempart.accounts.models import User
 from rempart.jobs.models import JobRun, JobStatus
 from rempart.scanning.models import Asset, Finding, Service
+from rempart.threatwatch.models import CatalogueProduct, DeclaredProduct
 from tests.crawl import crawl
 from tests.french_text import WORD, problems
 
@@ -99,10 +100,14 @@ def product_name_words() -> frozenset[str]:
     for fields in Service.objects.values_list("product", "extrainfo", "name"):
         names += fields
     names += Finding.objects.values_list("product", flat=True)
+    # what members declare (products, suppliers) and the regional catalogue: names too
+    for model in (DeclaredProduct, CatalogueProduct):
+        for fields in model.objects.values_list("name", "supplier"):
+            names += fields
     return frozenset(word.lower() for name in names for word in WORD.findall(name or ""))
 
 
-def _page_defects(path: str, html: str) -> list[str]:
+def page_defects(path: str, html: str) -> list[str]:
     found = problems(html)
     allowed = PENDING_ENGINE_WORDS | product_name_words()
     english = [w for w in found.pop("english", []) if w not in allowed]
@@ -138,7 +143,7 @@ def _pages(client: Client, paths: list[str], who: str) -> list[str]:
         status, html = _visit(client, path)
         if status != HTTPStatus.OK:
             defects.append(f"({who}) {path}: {status}")
-        defects += [f"({who}) {d}" for d in _page_defects(path, html)]
+        defects += [f"({who}) {d}" for d in page_defects(path, html)]
     return defects
 
 
@@ -156,7 +161,7 @@ def test_sign_in_pages_are_french(personas: dict[str, Any]) -> None:
         "/accounts/login/", {"login": user.email, "password": PASSWORD}, follow=True
     )
     assert response.redirect_chain[-1][0] == "/accounts/2fa/authenticate/"
-    defects += [f"(second facteur) {d}" for d in _page_defects("2fa", response.content.decode())]
+    defects += [f"(second facteur) {d}" for d in page_defects("2fa", response.content.decode())]
     # signed in (reauthentication by code included: its recipient is labelled in French)
     client = Client()
     client.force_login(user)
@@ -165,7 +170,7 @@ def test_sign_in_pages_are_french(personas: dict[str, Any]) -> None:
     assert "Envoyer le code à" in code_page
     response = client.post("/accounts/reauthenticate/code/", {"recipient": user.email}, follow=True)
     assert response.redirect_chain[-1][0].startswith("/accounts/reauthenticate/code/confirm/")
-    defects += _page_defects("code/confirm", response.content.decode())
+    defects += page_defects("code/confirm", response.content.decode())
     # after the password is confirmed again
     client.post("/accounts/reauthenticate/", {"password": PASSWORD})
     defects += _pages(client, REAUTHENTICATED_PAGES, "réauthentifié")
@@ -183,7 +188,7 @@ def test_every_page_is_french_for_every_demo_role(demo: dict[str, User]) -> None
             pages += 1
             if visit.status >= HTTPStatus.INTERNAL_SERVER_ERROR:
                 errors.append(f"({account}) {visit.path}: {visit.status}")
-            found = _page_defects(visit.path, visit.html)
+            found = page_defects(visit.path, visit.html)
             if found:
                 _keep(account, visit.path, visit.html)
             defects += [f"({account}) {d}" for d in found]

@@ -18,6 +18,7 @@ from django.utils import formats, timezone, translation
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.functional import Promise
 from django.utils.html import format_html, format_html_join
+from django.utils.text import capfirst
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -147,9 +148,49 @@ def changes_lines(changes: Any, *, verb: str = "", object_type: str = "") -> lis
     model = audited_model(object_type)
     updated = verb.endswith(".updated")
     return [
-        Change(_key_label(model, key), _value_text(model, key, value, changes, updated=updated))
+        _line(model, key, value, changes, verb=verb, updated=updated)
         for key, value in changes.items()
     ]
+
+
+def _line(
+    model: type[models.Model] | None,
+    key: str,
+    value: Any,
+    changes: Mapping[str, Any],
+    *,
+    verb: str,
+    updated: bool,
+) -> Change:
+    if key == "filters" and isinstance(value, Mapping):
+        return Change(_key_label(model, key), _filters_text(verb, value))
+    return Change(_key_label(model, key), _value_text(model, key, value, changes, updated=updated))
+
+
+def _exported_model(verb: str) -> type[models.Model] | None:
+    """`scanning.findings.exported` → the `scanning.Finding` model (what the filters name)."""
+    parts = verb.split(".")
+    if len(parts) != 3 or parts[2] != "exported":  # noqa: PLR2004  (app.things.exported)
+        return None
+    try:
+        return apps.get_model(parts[0], parts[1].removesuffix("s"))
+    except (LookupError, ValueError):
+        return None
+
+
+def _filters_text(verb: str, filters: Mapping[str, Any]) -> str:
+    """An export's filters with their labels and choices' labels ("Criticité : Élevée")."""
+    model = _exported_model(verb)
+    lines = [
+        _pair_text(capfirst(_key_label(model, key)), _coded_all(_field(model, key), value))
+        for key, value in filters.items()
+    ]
+    return " · ".join(lines) or MISSING
+
+
+def _coded_all(field: Any, value: Any) -> str:
+    values = value if isinstance(value, list) else [value]
+    return ", ".join(_coded(field, item) for item in values) or MISSING
 
 
 def _key_label(model: type[models.Model] | None, key: str) -> str:

@@ -23,7 +23,7 @@ from django.core.management import call_command
 from django.test import Client
 
 from conftest import give_totp
-from tests.french_text import problems
+from tests.test_french_pages import page_defects, product_name_words
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -67,6 +67,7 @@ class Walk:
 def demo_region(django_capture_on_commit_callbacks: Any) -> dict[str, Any]:
     from rempart.accounts.models import User
 
+    product_name_words.cache_clear()
     with django_capture_on_commit_callbacks(execute=True):
         call_command("init", "--demo")
     users = {user.email.split("@")[0]: user for user in User.objects.all()}
@@ -125,9 +126,9 @@ def _check(page: Any, base: str, path: str, walk: Walk) -> None:
     if response is None or response.status >= 400:
         walk.fail(page, path, f"HTTP {response.status if response else 'no answer'}")
         return
-    found = problems(page.content())
+    found = page_defects(path, page.content())  # the same checks as the crawl's
     if found:
-        walk.fail(page, path, f"text {found}")
+        walk.fail(page, path, "; ".join(found))
     width = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
     if width[0] > width[1]:
         walk.fail(page, path, f"{width[0]} px wide on a {width[1]} px screen")

@@ -103,7 +103,7 @@ def test_changes_are_readable_lines() -> None:
     assert lines["statut"] == "Nouvelle → Risque accepté"
     assert lines["jusqu'au"] == "31/01/2027"
     lines = {change.label: change.text for change in export}
-    assert lines == {"filtres": "Criticité\xa0: critical", "lignes": "1200", "format": "csv"}
+    assert lines == {"filtres": "Criticité\xa0: Critique", "lignes": "1200", "format": "csv"}
     lines = {change.label: change.text for change in fields}
     assert lines == {"nom": "Relance", "champs modifiés": "objet, corps HTML"}
     for change in [*site_diff, *establishment, *contact, *finding, *export, *fields]:

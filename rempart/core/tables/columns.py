@@ -59,5 +59,5 @@ class SelectColumn(tables.Column):  # type: ignore[misc]
             '<input type="checkbox" class="form-check-input" name="{}" value="{}" aria-label="{}">',
             self.field,
             value,
-            _("Select %(row)s") % {"row": record},
+            _("Select %(row)s") % {"row": getattr(record, "display_title", record)},
         )

@@ -85,7 +85,19 @@ def list_context(
     """The context of a list page: the configured table and its export links."""
     table_configure(request, table)
     table.export_links = export_links(request, table, export_to)
+    _filter_ids(context.get("filter"))
     return {"table": table, **context}
+
+
+def _filter_ids(filterset: Any) -> None:
+    """The filter form's ids never collide with another form of the page (a launch form's
+    "policy", an invitation's "role"); its field names, the query string, are unchanged."""
+    if isinstance(filterset, dict):
+        form = filterset.get("form")
+    else:
+        form = getattr(filterset, "form", None)
+    if form is not None:
+        form.auto_id = "filter_%s"
 
 
 def export_format(request: HttpRequest) -> str | None:

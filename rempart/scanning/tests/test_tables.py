@@ -53,7 +53,7 @@ def test_filters_use_the_form_templates(personas: dict[str, Any], scans: list[An
     assert _hosts(response) == [1]
     page = response.content.decode()
     assert 'class="rempart-filters' in page
-    assert '<label class="form-label" for="id_policy">Politique' in page
+    assert '<label class="form-label" for="filter_policy">Politique' in page
 
 
 def test_pagination_and_page_sizes(personas: dict[str, Any], establishment_a: Any) -> None:

@@ -44,6 +44,17 @@ class WatchEvent(TimeStampedModel):
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.reference}"
 
+    @property
+    def source_lang(self) -> str:
+        """The language of the source's own words in the title and summary: CERT-FR writes
+        in French, the KEV catalogue and CVE records in English (marked for screen readers)."""
+        return "fr" if self.kind == self.Kind.CERTFR else "en"
+
+    @property
+    def fix_lang(self) -> str:
+        """The KEV catalogue's required action is CISA's English; the others are ours."""
+        return "en" if self.kind == self.Kind.KEV else "fr"
+
 
 class FollowUp(models.TextChoices):
     TO_DO = "to_do", pgettext_lazy("alert follow-up", "To handle")

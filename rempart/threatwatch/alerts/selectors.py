@@ -63,6 +63,8 @@ def regional_events(
     for event_id, status, *values in alerts.values_list(*columns):
         states[event_id][status] += 1
         events[event_id] = dict(zip(EVENT_COLUMNS, values, strict=True))
+        # the source's own words: CERT-FR writes in French, KEV and CVE records in English
+        events[event_id]["source_lang"] = "fr" if events[event_id]["kind"] == WatchEvent.Kind.CERTFR else "en"
     ordered = sorted(events.items(), key=lambda e: (not e[1]["known_exploited"], -e[0]))
     return [
         {

@@ -51,12 +51,7 @@ def alert_follow_up(
         verb="threatwatch.alert.followed_up",
         target=alert,
         establishment=alert.establishment,
-        changes={
-            "reference": alert.event.reference,
-            "from": before,
-            "to": status,
-            "reason": reason,
-        },
+        changes={"status": [before, status], "status_reason": reason},
         ip_address=ip,
     )
     return alert

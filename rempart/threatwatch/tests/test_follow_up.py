@@ -42,7 +42,7 @@ def test_not_concerned_needs_a_reason_and_is_audited(alerts: Any, alice: Any) ->
     assert (alerts.status, alerts.status_reason) == ("not_concerned", "FortiGate retiré en 2024")
     assert alerts.status_changed_by == alice
     entry = AuditEntry.objects.get(verb="threatwatch.alert.followed_up")
-    assert entry.changes["to"] == "not_concerned"
+    assert entry.changes["status"] == ["to_do", "not_concerned"]
     assert entry.establishment_id == alerts.establishment_id
 
 
