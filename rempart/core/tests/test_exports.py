@@ -117,7 +117,7 @@ def test_scanning_asset_exports(personas: dict[str, Any], establishment_a: Any) 
     AssetFactory(establishment=establishment_a, address="10.1.0.5", name=FORMULA)
     client = _client(personas["alice"])
     rows = _csv_response(client.get("/e/ch-alpha/reports/assets.csv"))
-    assert [row["name"] for row in rows] == ["'" + FORMULA]
+    assert [row["Nom"] for row in rows] == ["'" + FORMULA]  # French headers
     response = client.get("/e/ch-alpha/reports/assets.xlsx")
     assert response["Content-Type"] == XLSX_TYPE
     sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
