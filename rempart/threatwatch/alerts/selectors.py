@@ -62,9 +62,10 @@ def regional_events(
     events: dict[int, dict[str, Any]] = {}
     for event_id, status, *values in alerts.values_list(*columns):
         states[event_id][status] += 1
-        events[event_id] = dict(zip(EVENT_COLUMNS, values, strict=True))
+        event = dict(zip(EVENT_COLUMNS, values, strict=True))
         # the source's own words: CERT-FR writes in French, KEV and CVE records in English
-        events[event_id]["source_lang"] = "fr" if events[event_id]["kind"] == WatchEvent.Kind.CERTFR else "en"
+        event["source_lang"] = "fr" if event["kind"] == WatchEvent.Kind.CERTFR else "en"
+        events[event_id] = event
     ordered = sorted(events.items(), key=lambda e: (not e[1]["known_exploited"], -e[0]))
     return [
         {
