@@ -11,6 +11,7 @@ import os
 import signal
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from types import FrameType
@@ -18,6 +19,7 @@ from typing import Any
 
 STOP = threading.Event()
 SIGNALS = (signal.SIGINT, signal.SIGTERM)
+REDELIVERY_DELAY_S = 0.05  # long enough for the unraisable hook to have returned
 
 
 class CommandInterruptedError(KeyboardInterrupt):
@@ -48,9 +50,17 @@ def _unraisable(info: Any) -> None:
     that it lands in the command's own code. Other such errors: one line."""
     exc = info.exc_value
     if isinstance(exc, KeyboardInterrupt):
-        os.kill(os.getpid(), getattr(exc, "signum", signal.SIGINT))
+        # Sent again from another thread a moment later: a signal sent here would run its
+        # handler inside this hook, where the exception is again lost (with a traceback).
+        signum = getattr(exc, "signum", signal.SIGINT)
+        threading.Thread(target=_deliver_later, args=(signum,), daemon=True).start()
         return
     sys.stderr.write(f"rempart: warning: ignored {type(exc).__name__}: {exc}\n")
+
+
+def _deliver_later(signum: int) -> None:
+    time.sleep(REDELIVERY_DELAY_S)
+    os.kill(os.getpid(), signum)
 
 
 def install() -> None:

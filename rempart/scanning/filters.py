@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from rempart.scanning.choices import (
     ACTIVE_STATUSES,
     AssetClass,
+    Criticality,
     FindingStatus,
     Policy,
     ScanSource,
@@ -57,6 +58,9 @@ class FindingFilterSet(django_filters.FilterSet):  # type: ignore[misc]
 
 class AssetFilterSet(django_filters.FilterSet):  # type: ignore[misc]
     asset_class = django_filters.ChoiceFilter(choices=AssetClass.choices, label=_("Class"))
+    # Declared with a lazy label: one generated from the model is text in the language active
+    # when the module was first imported.
+    criticality = django_filters.ChoiceFilter(choices=Criticality.choices, label=_("Criticality"))
     q = django_filters.CharFilter(method="filter_text", label=_("Search"))
 
     class Meta:
