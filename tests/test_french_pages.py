@@ -27,7 +27,7 @@ from conftest import give_totp
 from rempart.accounts.models import User
 from rempart.jobs.models import JobRun, JobStatus
 from rempart.scanning.models import Asset, Finding, Service
-from rempart.threatwatch.models import CatalogueProduct, DeclaredProduct
+from rempart.threatwatch.models import CatalogueProduct, CpeMatch, DeclaredProduct
 from tests.crawl import crawl
 from tests.french_text import WORD, problems
 
@@ -81,6 +81,7 @@ LITERAL_NONE = re.compile(r">\s*None\s*<")
 @pytest.fixture
 def demo(django_capture_on_commit_callbacks: Any) -> dict[str, User]:
     product_name_words.cache_clear()
+    catalog_vendors.cache_clear()
     with django_capture_on_commit_callbacks(execute=True):
         call_command("init", "--demo", verbosity=0)
     users = {user.email.split("@")[0]: user for user in User.objects.all()}
@@ -100,11 +101,20 @@ def product_name_words() -> frozenset[str]:
     for fields in Service.objects.values_list("product", "extrainfo", "name"):
         names += fields
     names += Finding.objects.values_list("product", flat=True)
+    # vendors and products of the vulnerability catalog (CPE names: "tomcat-embed-core")
+    for fields in CpeMatch.objects.values_list("vendor", "product").distinct():
+        names += fields
     # what members declare (products, suppliers) and the regional catalogue: names too
     for model in (DeclaredProduct, CatalogueProduct):
         for fields in model.objects.values_list("name", "supplier"):
             names += fields
     return frozenset(word.lower() for name in names for word in WORD.findall(name or ""))
+
+
+@cache
+def catalog_vendors() -> frozenset[str]:
+    """Vendors of the catalog written as Java packages ("org.apache.tomcat"): names."""
+    return frozenset(v.lower() for v in CpeMatch.objects.values_list("vendor", flat=True))
 
 
 def page_defects(path: str, html: str) -> list[str]:
@@ -113,6 +123,10 @@ def page_defects(path: str, html: str) -> list[str]:
     english = [w for w in found.pop("english", []) if w not in allowed]
     if english:
         found["english"] = english
+    vendors = catalog_vendors()
+    codes = [c for c in found.pop("codes", []) if not any(c.lower() in v for v in vendors)]
+    if codes:
+        found["codes"] = codes
     marks = [mark for mark in REPR_MARKS if mark in html]
     if LITERAL_NONE.search(html):
         marks.append("None")

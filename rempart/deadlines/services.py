@@ -150,7 +150,7 @@ def _claim(pk: int, now: dt.datetime) -> tuple[Deadline, str, list[str]] | None:
     are skipped."""
     with transaction.atomic():
         deadline = (
-            Deadline.objects.select_for_update(skip_locked=True)
+            Deadline.objects.select_for_update(skip_locked=True, of=("self",))
             .select_related("rule", "establishment", "owner")
             .filter(
                 pk=pk, next_reminder_at__lte=now, met_at__isnull=True, cancelled_at__isnull=True
@@ -190,7 +190,7 @@ def _remind_one(pk: int, now: dt.datetime) -> int:
 
 def _release(deadline: Deadline, keys: list[str]) -> None:
     with transaction.atomic():
-        fresh = Deadline.objects.select_for_update().get(pk=deadline.pk)
+        fresh = Deadline.objects.select_for_update(of=("self",)).get(pk=deadline.pk)
         fresh.reminders_sent = [k for k in fresh.reminders_sent if k not in keys]
         fresh.next_reminder_at = _next_time(fresh)
         fresh.save(update_fields=["reminders_sent", "next_reminder_at", "updated_at"])

@@ -136,7 +136,7 @@ def job_next(probe: Probe) -> ProbeJob | None:
     _expire_unanswered(probe)
     with transaction.atomic():
         waiting = (
-            ProbeJob.objects.select_for_update()
+            ProbeJob.objects.select_for_update(of=("self",))
             .filter(probe=probe, establishment_id=probe.establishment_id)
             .filter(status=JobStatus.PENDING)
             .select_related("scan", "scan__scope")
@@ -223,7 +223,8 @@ def _outside(scan: Scan, result: ScanResult) -> list[str]:
 def job_finish(*, job: ProbeJob, total: int, digest: str) -> bool:
     """Import the uploaded result once; False when it was already imported (a retry)."""
     with transaction.atomic():
-        job = ProbeJob.objects.select_for_update().select_related("scan", "probe").get(pk=job.pk)
+        locked = ProbeJob.objects.select_for_update(of=("self",))
+        job = locked.select_related("scan", "probe").get(pk=job.pk)
         if job.status == JobStatus.COMPLETED:
             return False
         if job.status != JobStatus.SENT:

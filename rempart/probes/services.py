@@ -84,7 +84,7 @@ def probe_enroll(*, code: str, public_key: str, version: str = "") -> Probe:
     except signing.SignatureError as exc:
         raise ApplicationError(_("The public key is invalid."), code="invalid_key") from exc
     enrolment = (
-        EnrolmentCode.objects.select_for_update()
+        EnrolmentCode.objects.select_for_update(of=("self",))
         .select_related("establishment")
         .filter(code_hash=code_hash(code))
         .first()

@@ -11,7 +11,7 @@ urlpatterns = [
     path("intel/status/sync/", views.sync, name="sync"),
     path("intel/cve/<str:cve_id>/", views.cve_detail, name="cve_detail"),
     path("intel/vendors/<str:vendor>/", views.vendor_detail, name="vendor_detail"),
-    path("intel/vendors/<str:vendor>/<str:product>/", views.product_detail, name="product_detail"),
+    path("intel/vendors/<str:vendor>/<path:product>/", views.product_detail, name="product_detail"),
     *inventory_urlpatterns,
 ]
 urlpatterns += alert_urls.urlpatterns

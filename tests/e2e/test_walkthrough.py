@@ -23,7 +23,7 @@ from django.core.management import call_command
 from django.test import Client
 
 from conftest import give_totp
-from tests.test_french_pages import page_defects, product_name_words
+from tests.test_french_pages import catalog_vendors, page_defects, product_name_words
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -68,6 +68,7 @@ def demo_region(django_capture_on_commit_callbacks: Any) -> dict[str, Any]:
     from rempart.accounts.models import User
 
     product_name_words.cache_clear()
+    catalog_vendors.cache_clear()
     with django_capture_on_commit_callbacks(execute=True):
         call_command("init", "--demo")
     users = {user.email.split("@")[0]: user for user in User.objects.all()}

@@ -58,7 +58,7 @@ def findings_selected(
         Finding.objects.visible_to(actor, action=action)
         .filter(establishment=establishment, public_id__in=ids)
         .select_related("establishment", "assignee")
-        .select_for_update()
+        .select_for_update(of=("self",))
         .order_by("pk")
     )
     missing = len(ids) - len(findings)

@@ -89,7 +89,7 @@ def _over_rate(user_id: int) -> bool:
 def _send_to(user: Any, frequency: str, connection: Any) -> int:
     with transaction.atomic():
         deliveries = list(
-            AlertDelivery.objects.select_for_update(skip_locked=True)
+            AlertDelivery.objects.select_for_update(skip_locked=True, of=("self",))
             .filter(user=user, sent_at__isnull=True)
             .select_related("event")
             .order_by("-event__known_exploited", "event__kind", "event__reference")

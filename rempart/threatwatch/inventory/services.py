@@ -108,7 +108,9 @@ def inventory_import(
     """Create or update (same name and version) the checked lines; (created, updated)."""
     known = {
         (p.name.lower(), p.version.lower()): p
-        for p in DeclaredProduct.objects.select_for_update().filter(establishment=establishment)
+        for p in DeclaredProduct.objects.select_for_update(of=("self",)).filter(
+            establishment=establishment
+        )
     }
     created = updated = 0
     for values in lines:
