@@ -10,6 +10,12 @@ from django.utils.translation import pgettext_lazy
 from rempart.core.models import TenantOwnedModel, TimeStampedModel
 
 
+def source_lang(kind: str) -> str:
+    """The language of an event source's own words (title, summary): CERT-FR writes in
+    French, the KEV catalogue and CVE records in English (marked for screen readers)."""
+    return "fr" if kind == "certfr" else "en"
+
+
 class WatchEvent(TimeStampedModel):
     """Something new in the catalog that may concern members: a KEV addition, a CERT-FR
     publication or a CVE newly affecting a member. Shared (not tenant-scoped): what each
@@ -46,9 +52,7 @@ class WatchEvent(TimeStampedModel):
 
     @property
     def source_lang(self) -> str:
-        """The language of the source's own words in the title and summary: CERT-FR writes
-        in French, the KEV catalogue and CVE records in English (marked for screen readers)."""
-        return "fr" if self.kind == self.Kind.CERTFR else "en"
+        return source_lang(self.kind)
 
     @property
     def fix_lang(self) -> str:

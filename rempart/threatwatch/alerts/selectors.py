@@ -18,6 +18,7 @@ from rempart.threatwatch.alerts.models import (
     FollowUp,
     WatchEvent,
     WatchSubscription,
+    source_lang,
 )
 
 HOME_DAYS = 30
@@ -63,8 +64,7 @@ def regional_events(
     for event_id, status, *values in alerts.values_list(*columns):
         states[event_id][status] += 1
         event = dict(zip(EVENT_COLUMNS, values, strict=True))
-        # the source's own words: CERT-FR writes in French, KEV and CVE records in English
-        event["source_lang"] = "fr" if event["kind"] == WatchEvent.Kind.CERTFR else "en"
+        event["source_lang"] = source_lang(event["kind"])
         events[event_id] = event
     ordered = sorted(events.items(), key=lambda e: (not e[1]["known_exploited"], -e[0]))
     return [
